@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iodirty: IOMMU dirty-page tracking with BPF-programmable policy.
+ *
+ * This file owns the module lifetime and the character device
+ * /dev/iodirty.  Commands follow iommufd's extensible-struct convention:
+ * every command is _IO(';', nr) and carries its own size in the first u32
+ * of the argument.  The dispatch table below records, for each command,
+ * the kernel struct size and the minimum size a caller must pass (the end
+ * of the last mandatory field).  The core then:
+ *   1. reads the user's size (EFAULT if the pointer is bad),
+ *   2. refuses unknown numbers with ENOTTY and short structs with EINVAL,
+ *   3. copies the struct with copy_struct_from_user(), which zero-fills a
+ *      shorter struct and fails with E2BIG if a longer one has non-zero
+ *      bytes in the tail the kernel does not know,
+ *   4. calls the handler, which validates flags/reserved (EOPNOTSUPP).
+ * Handlers answer with iodirty_ucmd_respond(), which copies back at most
+ * the user's size.
+ *
+ * Locking: this file takes no locks of its own; see policy.c for the
+ * policy mutex.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "iodirty.h"
+
+atomic64_t iodirty_stats[IODIRTY_STAT__MAX];
+
+union iodirty_ucmd_buffer {
+	struct iodirty_policy_probe probe;
+};
+
+struct iodirty_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct iodirty_ucmd *ucmd);
+};
+
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
+	[_IOC_NR(_ioctl) - IODIRTY_CMD_BASE] = {			\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union iodirty_ucmd_buffer) < \
+					  sizeof(_struct)),		\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.execute = _fn,						\
+	}
+
+static const struct iodirty_ioctl_op iodirty_ioctl_ops[] = {
+	IOCTL_OP(IODIRTY_POLICY_PROBE, iodirty_policy_probe_ioctl,
+		 struct iodirty_policy_probe, out_name),
+};
+
+/**
+ * iodirty_ucmd_respond - copy a command's result back to userspace
+ * @ucmd: the command being executed
+ * @cmd_len: size of the kernel's struct
+ *
+ * Copies min(@cmd_len, user size) bytes, so an older caller with a shorter
+ * struct gets the fields it knows about.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int iodirty_ucmd_respond(struct iodirty_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+static long iodirty_fops_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	const struct iodirty_ioctl_op *op;
+	union iodirty_ucmd_buffer *buf;
+	struct iodirty_ucmd ucmd = {};
+	unsigned int nr = _IOC_NR(cmd);
+	int ret;
+
+	if (_IOC_TYPE(cmd) != IODIRTY_TYPE || nr < IODIRTY_CMD_BASE ||
+	    nr - IODIRTY_CMD_BASE >= ARRAY_SIZE(iodirty_ioctl_ops))
+		return -ENOTTY;
+	op = &iodirty_ioctl_ops[nr - IODIRTY_CMD_BASE];
+	if (op->ioctl_num != cmd)
+		return -ENOTTY;
+
+	ucmd.ubuffer = (void __user *)arg;
+	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))
+		return -EFAULT;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = copy_struct_from_user(buf, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (ret)
+		goto out_free;
+	ucmd.cmd = buf;
+	ret = op->execute(&ucmd);
+out_free:
+	kfree(buf);
+	return ret;
+}
+
+static const struct file_operations iodirty_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = iodirty_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice iodirty_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iodirty",
+	.fops = &iodirty_fops,
+	.mode = 0600,	/* root only: the device pins memory and drives DMA */
+};
+
+static int __init iodirty_init(void)
+{
+	int ret;
+
+	ret = iodirty_kfuncs_init();
+	if (ret)
+		return ret;
+	ret = iodirty_policy_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&iodirty_misc);
+	if (ret)
+		goto err_policy;
+	pr_info("loaded\n");
+	return 0;
+
+err_policy:
+	iodirty_policy_exit();
+	return ret;
+}
+
+static void __exit iodirty_exit(void)
+{
+	misc_deregister(&iodirty_misc);
+	iodirty_policy_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(iodirty_init);
+module_exit(iodirty_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("IOMMU dirty-page tracking with BPF-programmable policy");
+MODULE_AUTHOR("iodirty developers");

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iodirty page-table core: public API.
+ *
+ * One C source, two builds: this code is compiled into iodirty.ko and into
+ * the host unit tests, fuzzer and benchmark (selftests/{host,fuzz,bench}).
+ * Everything environment-specific (types, atomics, table allocation,
+ * phys<->virt) goes through pt_compat.h.
+ *
+ * A "domain" is one I/O page table in one vendor format.  All formats use
+ * 512-entry tables of 8-byte entries (4 KiB per table, 9 IOVA bits per
+ * level); they differ in granule (4 KiB, or 2 KiB for the selftest mock),
+ * bit layout, which levels may hold leaves, and how dirty state is kept
+ * (a D bit, or ARM's DBM + AP[2] "writable-clean" encoding).
+ *
+ * Concurrency contract (the callers own the locks):
+ *  - map, unmap, split and domain_destroy change the table structure and
+ *    must be serialised against every other operation on the domain
+ *    (the module holds its IOAS rwsem for write);
+ *  - translate, hw_access, mark_dirty and read_and_clear_dirty only read
+ *    the structure and update leaf bits atomically; any number of them
+ *    may run concurrently (rwsem held for read).
+ *  - hw_access models the IOMMU hardware: it may race with a concurrent
+ *    read_and_clear_dirty on the same leaf.  The walker's clearing is
+ *    written to be safe against that (see pt_walk.c).
+ *
+ * Errors (distinct on purpose, documented in README):
+ *  -EINVAL      iova / pa / length not aligned to the domain granule,
+ *               bad format, bad va_bits, bad page size bitmap for format
+ *  -ENODATA     length 0
+ *  -EOVERFLOW   iova + length wraps around 2^64
+ *  -ERANGE      range is beyond the domain's IOVA space (va_bits)
+ *  -EOPNOTSUPP  requested page size not in the domain's bitmap, or no
+ *               allowed page size fits the alignment
+ *  -EEXIST      map over an existing mapping
+ *  -ENOENT      unmap/translate/mark of a hole (nothing mapped)
+ *  -EDOM        range cuts a leaf in two (split it first)
+ *  -EACCES      hw_access/translate permission check failed
+ *  -ENOMEM      table allocation failed (state rolled back)
+ * Every failing operation leaves the table exactly as it was.
+ */
+#ifndef _IODIRTY_PT_H
+#define _IODIRTY_PT_H
+
+#include "pt_compat.h"
+
+enum pt_format {
+	PT_FMT_AMDV1 = 0,	/* AMD IOMMU v1 host page table */
+	PT_FMT_VTDSS = 1,	/* Intel VT-d second stage */
+	PT_FMT_ARMV8 = 2,	/* ARM LPAE stage 1, 4 KiB granule, HTTU */
+	PT_FMT_MOCK = 3,	/* iommufd selftest mock: 2 KiB granule */
+	PT_FMT_NR,
+};
+
+#define PT_TABLE_ENTRIES	512
+#define PT_TABLE_SHIFT		9
+#define PT_TABLE_BYTES		4096
+
+/* Access / permission bits for map, translate and hw_access. */
+#define PT_PROT_READ		(1u << 0)
+#define PT_PROT_WRITE		(1u << 1)
+
+/* pt_map() flags */
+#define PT_MAP_PHANTOM		(1u << 0) /* every leaf maps the same pa */
+
+/* pt_read_and_clear_dirty() flags */
+#define PT_DIRTY_NO_CLEAR	(1u << 0)
+
+struct pt_fmt;
+
+struct pt_domain {
+	enum pt_format fmt;
+	const struct pt_fmt *f;		/* format descriptor (pt_fmt_*.h) */
+	unsigned int granule_shift;	/* 12, or 11 for mock */
+	unsigned int va_bits;		/* IOVA space is [0, 2^va_bits) */
+	unsigned int levels;		/* table levels, leaf level is 0 */
+	u64 pgsize_bitmap;		/* leaf sizes this domain may use */
+	u64 *root;			/* top-level table (kernel virtual) */
+	u64 nr_tables;			/* tables currently allocated */
+};
+
+/**
+ * struct pt_xlate - result of a translation
+ * @iova: IOVA of the start of the leaf
+ * @pa: physical address the leaf maps (start of the leaf)
+ * @size: leaf size in bytes
+ * @prot: PT_PROT_* the leaf grants
+ * @dirty: leaf reads as written-dirty (after the access, for hw_access)
+ * @accessed: leaf accessed flag (after the access, for hw_access)
+ */
+struct pt_xlate {
+	u64 iova;
+	u64 pa;
+	u64 size;
+	unsigned int prot;
+	bool dirty;
+	bool accessed;
+};
+
+struct pt_bitmap;
+
+/**
+ * struct pt_dirty_sink - where read_and_clear_dirty sends what it finds
+ * @bitmap: optional; each dirty run is set in it (pt_bitmap_set_range)
+ * @run: optional; called once per coalesced dirty run [iova, iova+len),
+ *	clamped to the walked range.  A non-zero return stops the walk and
+ *	is returned; leaves of the failed run that were already cleared are
+ *	made dirty again first, so nothing is lost.
+ * @cleared: optional; called once per coalesced run of leaves whose dirty
+ *	state was cleared (their IOTLB entries must be invalidated before
+ *	the harvest is complete).  Not called with PT_DIRTY_NO_CLEAR.
+ * @arg: passed to @run and @cleared
+ */
+struct pt_dirty_sink {
+	struct pt_bitmap *bitmap;
+	int (*run)(void *arg, u64 iova, u64 len);
+	void (*cleared)(void *arg, u64 iova, u64 len);
+	void *arg;
+};
+
+/**
+ * struct pt_dirty_stats - counters of one walk (added to, not reset)
+ */
+struct pt_dirty_stats {
+	u64 tables;		/* tables visited */
+	u64 leaves;		/* present leaves visited */
+	u64 dirty_leaves;	/* leaves found dirty */
+	u64 dirty_bytes;	/* bytes reported dirty */
+	u64 runs;		/* coalesced runs reported */
+	u64 cleared_leaves;	/* leaves whose dirty state was cleared */
+	u64 kept_straddling;	/* dirty leaves extending past the range:
+				 * reported but left dirty (never lost) */
+	u64 clear_start;	/* union of cleared IOVA: [start, end) */
+	u64 clear_end;		/* start > end (or both 0) when nothing */
+};
+
+int pt_domain_init(struct pt_domain *d, enum pt_format fmt,
+		   unsigned int va_bits, u64 pgsize_bitmap);
+void pt_domain_destroy(struct pt_domain *d);
+u64 pt_format_pgsizes(enum pt_format fmt);	/* all sizes a format can do */
+const char *pt_format_name(enum pt_format fmt);
+
+int pt_map(struct pt_domain *d, u64 iova, u64 pa, u64 len,
+	   unsigned int prot, u64 pgsize, unsigned int flags);
+int pt_unmap(struct pt_domain *d, u64 iova, u64 len, u64 *unmapped);
+int pt_translate(struct pt_domain *d, u64 iova, struct pt_xlate *x);
+int pt_hw_access(struct pt_domain *d, u64 iova, unsigned int access,
+		 struct pt_xlate *x);
+int pt_mark_dirty(struct pt_domain *d, u64 iova);
+int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
+			    unsigned int flags,
+			    const struct pt_dirty_sink *sink,
+			    struct pt_dirty_stats *stats);
+int pt_split_leaf(struct pt_domain *d, u64 iova, u64 new_size);
+
+/*
+ * Bitmap writer.  Bit i covers IOVA [iova + i * page_size, +page_size);
+ * bits are little-endian within a byte array of any alignment (the UAPI
+ * convention: data[(iova/page_size)/8] & (1 << ((iova/page_size)%8))).
+ * Only ever ORs bits in; never clears what the caller left set.
+ */
+struct pt_bitmap {
+	u8 *data;
+	u64 iova;
+	u64 length;
+	unsigned int pgshift;	/* 11 (2 KiB) ... 30 (1 GiB) */
+	u64 nbits;
+};
+
+int pt_bitmap_init(struct pt_bitmap *bm, void *data, u64 iova, u64 length,
+		   u64 page_size);
+int pt_bitmap_set_range(struct pt_bitmap *bm, u64 iova, u64 len);
+void pt_bitmap_set_bits(u8 *data, u64 start_bit, u64 nbits);
+u64 pt_bitmap_bytes(u64 length, u64 page_size);
+
+#endif /* _IODIRTY_PT_H */

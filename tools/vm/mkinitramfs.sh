@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# tools/vm/mkinitramfs.sh OUT.cpio [BINARY...]
+#
+# Builds the test guest's initramfs: busybox-static, tools/vm/guest/* (init
+# and helper scripts), iodirty.ko, the 9p modules for --share, and the given
+# static binaries (installed in /opt/iodirty).  No rootfs is needed.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$1; shift
+BUILD=${BUILD:-$top/build}
+. "${DEPS:-$top/deps}/stamp"
+
+root=$(mktemp -d "${out%/*}/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,opt/iodirty,lib/modules,etc,proc,sys,dev,tmp,mnt/share}
+cp /bin/busybox "$root/bin/busybox"
+cp "$top/tools/vm/guest/init" "$root/init"
+for f in "$top"/tools/vm/guest/*; do
+	[ "$(basename "$f")" = init ] || cp "$f" "$root/opt/iodirty/"
+done
+cp "$BUILD/kmod/iodirty.ko" "$root/lib/modules/"
+for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
+	cp "$MODDIR/kernel/$m.ko.xz" "$root/lib/modules/"
+done
+for b in "$@"; do
+	cp -r "$b" "$root/opt/iodirty/"
+done
+echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out.tmp"
+mv "$out.tmp" "$out"
