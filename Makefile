@@ -40,7 +40,7 @@ msg = $(if $(V),,@printf '  %-8s %s\n' '$(1)' '$(2)';)
 export BUILD DEPS
 
 .PHONY: all deps module bpf user tests clean help check vm-check vm-image \
-	vm-shell demo FORCE
+	vm-shell vmrun-check demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -124,13 +124,16 @@ vm-shell: all vm-image
 vm-check: all vm-image
 	$(Q)tools/vm/run -- /opt/iodirty/run-vm-tests
 
+vmrun-check: all vm-image
+	$(Q)selftests/vmrun/test_vm_run.sh
+
 demo: all vm-image
 	$(Q)tools/vm/run -- /opt/iodirty/demo
 
 # ---- the test command --------------------------------------------------------
 # Every suite runs (one failing suite does not hide the others); its TAP
 # lines are counted by tools/check-summary.sh, which prints the last line.
-CHECK_SUITES := host-check fuzz-check vm-check
+CHECK_SUITES := host-check fuzz-check vm-check vmrun-check
 
 check:
 	$(Q)$(MAKE) -s deps

@@ -22,6 +22,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/slab.h>
@@ -124,6 +125,30 @@ static struct miscdevice iodirty_misc = {
 	.mode = 0600,	/* root only: the device pins memory and drives DMA */
 };
 
+/*
+ * debugfs: /sys/kernel/debug/iodirty/.  "selftest_warn" exists so the VM
+ * runner's own tests can prove that a kernel WARN fails a run; writing 1
+ * to it triggers one WARN.  debugfs is root-only.
+ */
+static struct dentry *iodirty_debugfs;
+
+static int iodirty_selftest_warn_set(void *data, u64 val)
+{
+	if (val != 1)
+		return -EINVAL;
+	WARN(1, "iodirty: WARN requested through debugfs selftest_warn\n");
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(iodirty_selftest_warn_fops, NULL,
+			 iodirty_selftest_warn_set, "%llu\n");
+
+static void iodirty_debugfs_init(void)
+{
+	iodirty_debugfs = debugfs_create_dir("iodirty", NULL);
+	debugfs_create_file_unsafe("selftest_warn", 0200, iodirty_debugfs,
+				   NULL, &iodirty_selftest_warn_fops);
+}
+
 static int __init iodirty_init(void)
 {
 	int ret;
@@ -137,6 +162,7 @@ static int __init iodirty_init(void)
 	ret = misc_register(&iodirty_misc);
 	if (ret)
 		goto err_policy;
+	iodirty_debugfs_init();
 	pr_info("loaded\n");
 	return 0;
 
@@ -147,6 +173,7 @@ err_policy:
 
 static void __exit iodirty_exit(void)
 {
+	debugfs_remove_recursive(iodirty_debugfs);
 	misc_deregister(&iodirty_misc);
 	iodirty_policy_exit();
 	pr_info("unloaded\n");

@@ -140,6 +140,21 @@ DEFINE_TEST(smoke)
 		q.size = 8;
 		ASSERT_ERRNO(ioctl(fd, IODIRTY_POLICY_PROBE, &q), EINVAL,
 			     "short size");
+		{
+			/* a newer caller's longer struct: zero tail accepted,
+			 * non-zero tail refused with E2BIG */
+			struct { struct iodirty_policy_probe p; __u64 tail; } big;
+
+			probe(fd, &big.p, 1);
+			big.p.size = sizeof(big);
+			big.tail = 0;
+			ASSERT_OK(ioctl(fd, IODIRTY_POLICY_PROBE, &big),
+				  "longer struct, zero tail");
+			big.p.size = sizeof(big);
+			big.tail = 1;
+			ASSERT_ERRNO(ioctl(fd, IODIRTY_POLICY_PROBE, &big), E2BIG,
+				     "longer struct, non-zero tail");
+		}
 		ASSERT_ERRNO(ioctl(fd, IODIRTY_POLICY_PROBE, NULL), EFAULT,
 			     "NULL argument");
 		ASSERT_ERRNO(ioctl(fd, _IO(';', 0xef), &q), ENOTTY,

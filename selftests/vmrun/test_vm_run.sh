@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# Tests of tools/vm/run itself: exit status pass-through, splat detection
+# and the hang timeout.  The guests boot in parallel to keep this short.
+# Prints one TAP line per case.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+run="$top/tools/vm/run --no-build --mem 256M"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+$run -- true >"$tmp/true.out" 2>&1 & p1=$!
+$run -- false >"$tmp/false.out" 2>&1 & p2=$!
+$run -- sh -c 'exit 7' >"$tmp/seven.out" 2>&1 & p3=$!
+$run -- sh -c 'echo 1 > /sys/kernel/debug/iodirty/selftest_warn' >"$tmp/warn.out" 2>&1 & p4=$!
+$run --timeout 12 -- sleep 1000 >"$tmp/hang.out" 2>&1 & p5=$!
+$run --share "$top/selftests/vmrun" -- sh -c 'test -f /mnt/share/test_vm_run.sh && ! touch /mnt/share/x' \
+	>"$tmp/share.out" 2>&1 & p6=$!
+wait $p1; r_true=$?
+wait $p2; r_false=$?
+wait $p3; r_seven=$?
+wait $p4; r_warn=$?
+wait $p5; r_hang=$?
+wait $p6; r_share=$?
+
+n=0 failed=0
+tap() {	# tap NAME CONDITION-STATUS DETAIL
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then
+		echo "ok $n vm_run.$1"
+	else
+		echo "not ok $n vm_run.$1"
+		echo "# $3"
+		failed=1
+	fi
+}
+tap true_exits_0 $([ $r_true = 0 ]; echo $?) "status $r_true"
+tap false_exits_nonzero $([ $r_false = 1 ]; echo $?) "status $r_false"
+tap status_passed_through $([ $r_seven = 7 ]; echo $?) "status $r_seven"
+grep -q 'kernel splat' "$tmp/warn.out"; w=$?
+tap warn_fails_run $([ $r_warn != 0 ] && [ $w = 0 ]; echo $?) "status $r_warn, message found: $w"
+grep -q 'timed out after 12s' "$tmp/hang.out"; h=$?
+tap hang_times_out $([ $r_hang = 124 ] && [ $h = 0 ]; echo $?) "status $r_hang, message found: $h"
+tap share_mounted_readonly $([ $r_share = 0 ]; echo $?) "status $r_share"
+if [ $failed != 0 ]; then
+	for f in "$tmp"/*.out; do echo "# --- $f"; sed 's/^/# /' "$f" | tail -n 15; done
+fi
+exit $failed
