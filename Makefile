@@ -39,12 +39,19 @@ msg = $(if $(V),,@printf '  %-8s %s\n' '$(1)' '$(2)';)
 
 export BUILD DEPS
 
+# mk/*.mk add host suites (host-check, fuzz-check, bench) and may append
+# static guest binaries to VM_EXTRA_BINS; included before the rules below
+# so their prerequisites see the additions.
+.DEFAULT_GOAL := all
+VM_EXTRA_BINS :=
+-include mk/*.mk
+
 .PHONY: all deps module bpf user tests clean help check vm-check vm-image \
 	vm-shell vmrun-check demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: module bpf user tests
+all: module bpf user tests $(VM_EXTRA_BINS)
 
 deps:
 	$(Q)KVER='$(REQ_KVER)' $(TOP)/tools/deps.sh $(DEPS)
@@ -110,13 +117,13 @@ $(BUILD)/vm/test_progs: $(VM_TEST_SRCS) $(wildcard selftests/vm/*.h) $(BPF_SKELS
 	$(Q)$(CC) $(USER_CFLAGS) -Iselftests/vm $(VM_TEST_SRCS) -o $@ $(USER_LDLIBS)
 
 # ---- VM ------------------------------------------------------------------
-VM_FILES := $(VM_TESTS) $(KMOD_KO) $(wildcard tools/vm/guest/*)
+VM_FILES := $(VM_TESTS) $(VM_EXTRA_BINS) $(KMOD_KO) $(wildcard tools/vm/guest/*)
 
 vm-image: $(BUILD)/vm/initramfs.cpio
 
 $(BUILD)/vm/initramfs.cpio: $(VM_FILES) tools/vm/mkinitramfs.sh
 	$(call msg,INITRD,$@)
-	$(Q)tools/vm/mkinitramfs.sh $@ $(VM_TESTS)
+	$(Q)tools/vm/mkinitramfs.sh $@ $(VM_TESTS) $(VM_EXTRA_BINS)
 
 vm-shell: all vm-image
 	$(Q)tools/vm/run --interactive
@@ -154,4 +161,3 @@ clean:
 help:
 	@sed -n '3,20p' Makefile
 
--include mk/*.mk

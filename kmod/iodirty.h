@@ -9,7 +9,14 @@
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <uapi/linux/iodirty.h>
+#include <uapi/linux/iommufd.h>
+#include <uapi/linux/iodirty_test.h>
+
+#include "pt.h"
 
 #define IODIRTY_OPS_NAME_LEN	32
 
@@ -73,6 +80,202 @@ static inline void iodirty_stat_inc(enum iodirty_stat s)
 	atomic64_inc(&iodirty_stats[s]);
 }
 
+/* ---- object model (object.c) ------------------------------------------ */
+
+enum iodirty_obj_type {
+	IODIRTY_OBJ_NONE,
+	IODIRTY_OBJ_ANY,	/* lookup wildcard */
+	IODIRTY_OBJ_IOAS,
+	IODIRTY_OBJ_HWPT,
+	IODIRTY_OBJ_DEVICE,
+	IODIRTY_OBJ_SELFTEST,
+};
+
+/**
+ * struct iodirty_object - header of every object in a context
+ * @type: enum iodirty_obj_type
+ * @id: the ID userspace sees (from 1)
+ * @users: references besides the context's own; DESTROY fails with EBUSY
+ *	while any are held (attached devices, running DMA workers)
+ */
+struct iodirty_object {
+	enum iodirty_obj_type type;
+	u32 id;
+	refcount_t users;
+};
+
+/**
+ * struct iodirty_ctx - everything one open of /dev/iodirty owns
+ * @lock: serialises every command on this file (outermost lock)
+ * @objects: ID -> struct iodirty_object, IDs allocated from 1
+ * @user: whose RLIMIT_MEMLOCK pinned pages are charged to
+ */
+struct iodirty_ctx {
+	struct mutex lock;
+	struct xarray objects;
+	struct user_struct *user;
+};
+
+struct iodirty_ucmd {
+	struct iodirty_ctx *ictx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+void *iodirty_obj_alloc(struct iodirty_ctx *ictx, size_t size,
+			enum iodirty_obj_type type);
+void iodirty_obj_finalize(struct iodirty_ctx *ictx, struct iodirty_object *obj);
+void iodirty_obj_abort(struct iodirty_ctx *ictx, struct iodirty_object *obj);
+struct iodirty_object *iodirty_obj_get(struct iodirty_ctx *ictx, u32 id,
+				       enum iodirty_obj_type type);
+void iodirty_obj_destroy(struct iodirty_ctx *ictx, struct iodirty_object *obj);
+int iodirty_destroy_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_ctx_init(struct iodirty_ctx *ictx);
+void iodirty_ctx_release(struct iodirty_ctx *ictx);
+
+/* ---- IOAS (ioas.c) ---------------------------------------------------- */
+
+/**
+ * struct iodirty_area - one IOAS_MAP: user pages pinned at an IOVA range
+ * @node: in iodirty_ioas.areas, sorted by @iova
+ * @iova: first IOVA
+ * @length: bytes
+ * @prot: PT_PROT_*
+ * @pages: the pinned pages (NULL for a phantom area)
+ * @npages: entries in @pages (and pages charged to RLIMIT_MEMLOCK)
+ * @offset: byte offset of @iova's data within @pages[0]
+ * @phantom_pa: for a phantom area, the one physical page every leaf maps
+ */
+struct iodirty_area {
+	struct list_head node;
+	u64 iova;
+	u64 length;
+	u32 prot;
+	struct page **pages;
+	unsigned long npages;
+	unsigned long offset;
+	u64 phantom_pa;
+	u64 phantom_pgsize;
+};
+
+/**
+ * struct iodirty_ioas - an I/O address space
+ * @obj: object header
+ * @rwsem: protects @areas and the structure of every domain's page table:
+ *	held for write by MAP/UNMAP/attach, for read by harvests and DMA
+ * @areas: struct iodirty_area, sorted, non-overlapping
+ * @hwpts: struct iodirty_hwpt whose domains mirror @areas
+ * @iova_alignment: the largest granule among the domains (1 if none)
+ * @ictx: the owning context (for memlock accounting)
+ */
+struct iodirty_ioas {
+	struct iodirty_object obj;
+	struct iodirty_ctx *ictx;
+	struct rw_semaphore rwsem;
+	struct list_head areas;
+	struct list_head hwpts;
+	u64 iova_alignment;
+};
+
+int iodirty_ioas_alloc_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_iova_ranges_ioctl(struct iodirty_ucmd *ucmd);
+void iodirty_ioas_destroy(struct iodirty_ioas *ioas);
+int iodirty_ioas_fill_domain(struct iodirty_ioas *ioas, struct pt_domain *d);
+bool iodirty_ioas_covers(struct iodirty_ioas *ioas, u64 iova, u64 length);
+void iodirty_ioas_limits(struct iodirty_ioas *ioas, u64 *start, u64 *last);
+
+/* ---- emulated devices and HWPTs (device.c, hwpt.c) ---------------------- */
+
+enum iodirty_model {
+	IODIRTY_MODEL_MOCK = 0,
+	IODIRTY_MODEL_AMD = 1,
+	IODIRTY_MODEL_VTD = 2,
+	IODIRTY_MODEL_ARM = 3,
+	IODIRTY_MODEL__MAX,
+};
+
+struct iodirty_hwpt;
+
+/**
+ * struct iodirty_device - an emulated device behind an emulated IOMMU
+ * @obj: object header (IODIRTY_OBJ_DEVICE)
+ * @model: enum iodirty_model; decides the page-table format
+ * @mock_flags: MOCK_FLAGS_DEVICE_* for mock devices
+ * @dirty_capable: the IOMMU can track dirty pages for this device
+ * @pgsize_bitmap: leaf sizes its domains may use
+ * @owner: the selftest object that created it, if any (it owns the device:
+ *	DESTROY of the device ID itself is refused)
+ * @hwpt: attached domain or NULL
+ * @hwpt_node: in @hwpt->devices
+ */
+struct iodirty_device {
+	struct iodirty_object obj;
+	enum iodirty_model model;
+	u32 mock_flags;
+	bool dirty_capable;
+	u64 pgsize_bitmap;
+	struct iodirty_object *owner;
+	struct iodirty_hwpt *hwpt;
+	struct list_head hwpt_node;
+};
+
+/**
+ * struct iodirty_hwpt - a paging domain (IOMMUFD_OBJ_HWPT_PAGING)
+ * @obj: object header (IODIRTY_OBJ_HWPT)
+ * @ioas: the IOAS whose mappings the domain mirrors (holds a user ref)
+ * @ioas_node: in @ioas->hwpts
+ * @pt: the page table
+ * @model: format family (enum iodirty_model)
+ * @auto_domain: created by attaching a device to an IOAS; destroyed with
+ *	its last device
+ * @dirty_ops: allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+ * @dirty_tracking: tracking currently enabled
+ * @devices: attached struct iodirty_device
+ * @flushes: IOTLB invalidations issued for this domain
+ * @flushed_bytes: IOVA bytes those invalidations covered
+ */
+struct iodirty_hwpt {
+	struct iodirty_object obj;
+	struct iodirty_ioas *ioas;
+	struct list_head ioas_node;
+	struct pt_domain pt;
+	enum iodirty_model model;
+	bool auto_domain;
+	bool dirty_ops;
+	bool dirty_tracking;
+	struct list_head devices;
+	u64 flushes;
+	u64 flushed_bytes;
+};
+
+enum pt_format iodirty_model_format(enum iodirty_model model);
+struct iodirty_device *iodirty_device_create(struct iodirty_ctx *ictx,
+					     enum iodirty_model model,
+					     u32 mock_flags, bool dirty,
+					     u64 pgsize_bitmap);
+int iodirty_device_attach(struct iodirty_ctx *ictx, struct iodirty_device *dev,
+			  u32 pt_id, u32 *out_hwpt_id);
+void iodirty_device_detach(struct iodirty_ctx *ictx, struct iodirty_device *dev);
+void iodirty_device_destroy(struct iodirty_device *dev);
+int iodirty_get_hw_info_ioctl(struct iodirty_ucmd *ucmd);
+
+struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
+					struct iodirty_ioas *ioas,
+					struct iodirty_device *dev, bool dirty);
+void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt);
+void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end);
+int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd);
+
+/* selftest.c */
+int iodirty_test_cmd_ioctl(struct iodirty_ucmd *ucmd);
+void iodirty_selftest_destroy(struct iodirty_ctx *ictx,
+			      struct iodirty_object *obj);
+
 /* policy.c */
 int iodirty_policy_init(void);
 void iodirty_policy_exit(void);
@@ -83,12 +286,6 @@ int iodirty_policy_flush(struct iodirty_flush_ctx *ctx, bool *from_bpf,
 int iodirty_kfuncs_init(void);
 
 /* ioctl handlers */
-struct iodirty_ucmd {
-	void __user *ubuffer;
-	u32 user_size;
-	void *cmd;
-};
-
 int iodirty_ucmd_respond(struct iodirty_ucmd *ucmd, size_t cmd_len);
 int iodirty_policy_probe_ioctl(struct iodirty_ucmd *ucmd);
 

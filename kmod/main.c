@@ -17,8 +17,8 @@
  * Handlers answer with iodirty_ucmd_respond(), which copies back at most
  * the user's size.
  *
- * Locking: this file takes no locks of its own; see policy.c for the
- * policy mutex.
+ * Locking: every command runs under its file's context lock (object.c
+ * documents the full order); see policy.c for the policy mutex.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +33,16 @@
 atomic64_t iodirty_stats[IODIRTY_STAT__MAX];
 
 union iodirty_ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc ioas_alloc;
+	struct iommu_ioas_iova_ranges ioas_iova_ranges;
+	struct iommu_ioas_map ioas_map;
+	struct iommu_ioas_unmap ioas_unmap;
+	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_test_cmd test;
 	struct iodirty_policy_probe probe;
 };
 
@@ -44,7 +54,7 @@ struct iodirty_ioctl_op {
 };
 
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
-	[_IOC_NR(_ioctl) - IODIRTY_CMD_BASE] = {			\
+	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {			\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union iodirty_ucmd_buffer) < \
 					  sizeof(_struct)),		\
@@ -53,7 +63,29 @@ struct iodirty_ioctl_op {
 		.execute = _fn,						\
 	}
 
+/* Indexed by nr - IOMMUFD_CMD_BASE; holes hold ioctl_num 0 (ENOTTY). */
 static const struct iodirty_ioctl_op iodirty_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_DESTROY, iodirty_destroy_ioctl, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_IOAS_ALLOC, iodirty_ioas_alloc_ioctl,
+		 struct iommu_ioas_alloc, out_ioas_id),
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iodirty_ioas_iova_ranges_ioctl,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOMMU_IOAS_MAP, iodirty_ioas_map_ioctl, struct iommu_ioas_map,
+		 iova),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, iodirty_ioas_unmap_ioctl,
+		 struct iommu_ioas_unmap, length),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iodirty_hwpt_alloc_ioctl,
+		 struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_GET_HW_INFO, iodirty_get_hw_info_ioctl,
+		 struct iommu_hw_info, __reserved),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING,
+		 iodirty_hwpt_set_dirty_tracking_ioctl,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP,
+		 iodirty_hwpt_get_dirty_bitmap_ioctl,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_TEST_CMD, iodirty_test_cmd_ioctl, struct iommu_test_cmd,
+		 last),
 	IOCTL_OP(IODIRTY_POLICY_PROBE, iodirty_policy_probe_ioctl,
 		 struct iodirty_policy_probe, out_name),
 };
@@ -85,13 +117,14 @@ static long iodirty_fops_ioctl(struct file *filp, unsigned int cmd,
 	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
-	if (_IOC_TYPE(cmd) != IODIRTY_TYPE || nr < IODIRTY_CMD_BASE ||
-	    nr - IODIRTY_CMD_BASE >= ARRAY_SIZE(iodirty_ioctl_ops))
+	if (_IOC_TYPE(cmd) != IOMMUFD_TYPE || nr < IOMMUFD_CMD_BASE ||
+	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iodirty_ioctl_ops))
 		return -ENOTTY;
-	op = &iodirty_ioctl_ops[nr - IODIRTY_CMD_BASE];
-	if (op->ioctl_num != cmd)
+	op = &iodirty_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	if (!op->execute || op->ioctl_num != cmd)
 		return -ENOTTY;
 
+	ucmd.ictx = filp->private_data;
 	ucmd.ubuffer = (void __user *)arg;
 	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))
 		return -EFAULT;
@@ -106,14 +139,39 @@ static long iodirty_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (ret)
 		goto out_free;
 	ucmd.cmd = buf;
+	mutex_lock(&ucmd.ictx->lock);
 	ret = op->execute(&ucmd);
+	mutex_unlock(&ucmd.ictx->lock);
 out_free:
 	kfree(buf);
 	return ret;
 }
 
+static int iodirty_fops_open(struct inode *inode, struct file *filp)
+{
+	struct iodirty_ctx *ictx;
+
+	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
+	if (!ictx)
+		return -ENOMEM;
+	iodirty_ctx_init(ictx);
+	filp->private_data = ictx;
+	return 0;
+}
+
+static int iodirty_fops_release(struct inode *inode, struct file *filp)
+{
+	struct iodirty_ctx *ictx = filp->private_data;
+
+	iodirty_ctx_release(ictx);
+	kfree(ictx);
+	return 0;
+}
+
 static const struct file_operations iodirty_fops = {
 	.owner = THIS_MODULE,
+	.open = iodirty_fops_open,
+	.release = iodirty_fops_release,
 	.unlocked_ioctl = iodirty_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

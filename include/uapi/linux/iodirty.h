@@ -58,6 +58,14 @@ enum iodirty_stat {
 	IODIRTY_STAT__MAX,
 };
 
+/*
+ * IOMMU_GET_HW_INFO data types of the emulated ARM SMMUv3 and AMD IOMMUs.
+ * Linux 6.12 has no types for them; these are the values later kernels
+ * use (IOMMU_HW_INFO_TYPE_ARM_SMMUV3, IOMMU_HW_INFO_TYPE_AMD).
+ */
+#define IODIRTY_HW_INFO_TYPE_ARM_SMMUV3	2
+#define IODIRTY_HW_INFO_TYPE_AMD	4
+
 enum {
 	IODIRTY_CMD_POLICY_PROBE = IODIRTY_CMD_BASE,
 };

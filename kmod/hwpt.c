@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HWPT_PAGING: a domain (one page table in a vendor format) on an IOAS,
+ * and the dirty-tracking commands that act on it.
+ *
+ * Harvest (IOMMU_HWPT_GET_DIRTY_BITMAP) design:
+ *  - all argument checks run first, in iommufd's order, so errnos match;
+ *  - the range must be mapped without holes (iodirty returns ENOENT where
+ *    6.12 silently reports nothing after the hole);
+ *  - the user bitmap is pinned and mapped whole *before* any dirty bit is
+ *    cleared, so a bad bitmap pointer fails with EFAULT and loses nothing
+ *    (6.12 pins lazily and drops bits it cannot write);
+ *  - one range walk reads (and, without NO_CLEAR, clears) the dirty
+ *    state, setting bits straight into the user's pages at any alignment;
+ *  - when anything was cleared, one batched IOTLB invalidation of the
+ *    cleared span follows before the ioctl returns: until then a device
+ *    could still write through a cached writable-dirty translation without
+ *    setting the dirty bit again, and that write would be lost.
+ *
+ * Locking: context lock (all ioctls); ioas->rwsem read for harvests and
+ * enable, write for allocation and destruction.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "iodirty.h"
+
+/* Largest user bitmap one harvest maps: 1 GiB of bits = 32 TiB at 4 KiB. */
+#define IODIRTY_BITMAP_MAX	SZ_1G
+
+static void ioas_update_alignment(struct iodirty_ioas *ioas)
+{
+	struct iodirty_hwpt *hwpt;
+	u64 align = 1;
+
+	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node)
+		align = max_t(u64, align, 1ULL << hwpt->pt.granule_shift);
+	ioas->iova_alignment = align;
+}
+
+/**
+ * iodirty_hwpt_alloc - create a domain for @dev's IOMMU on @ioas
+ * @ictx: the context (lock held)
+ * @ioas: the IOAS to mirror
+ * @dev: the device whose IOMMU model and leaf sizes the domain uses
+ * @dirty: allocate with dirty tracking support (dirty_ops)
+ *
+ * The new HWPT is unpublished; the caller finalizes or destroys it.
+ *
+ * Return: the HWPT or an ERR_PTR: -EOPNOTSUPP @dirty on a device whose
+ * IOMMU cannot track; -EINVAL existing mappings do not fit the domain
+ * (aperture, alignment); -ENOMEM.
+ */
+struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
+					struct iodirty_ioas *ioas,
+					struct iodirty_device *dev, bool dirty)
+{
+	struct iodirty_hwpt *hwpt;
+	struct iodirty_area *a;
+	u64 start, last;
+	int ret;
+
+	if (dirty && !dev->dirty_capable)
+		return ERR_PTR(-EOPNOTSUPP);
+	hwpt = iodirty_obj_alloc(ictx, sizeof(*hwpt), IODIRTY_OBJ_HWPT);
+	if (IS_ERR(hwpt))
+		return hwpt;
+	hwpt->model = dev->model;
+	hwpt->dirty_ops = dirty;
+	hwpt->ioas = ioas;
+	INIT_LIST_HEAD(&hwpt->devices);
+	ret = pt_domain_init(&hwpt->pt, iodirty_model_format(dev->model),
+			     dev->model == IODIRTY_MODEL_MOCK ? 32 : 48,
+			     dev->pgsize_bitmap);
+	if (ret)
+		goto err_obj;
+
+	down_write(&ioas->rwsem);
+	start = dev->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_START : 0;
+	last = dev->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_LAST :
+		(1ULL << hwpt->pt.va_bits) - 1;
+	ret = -EINVAL;
+	list_for_each_entry(a, &ioas->areas, node)
+		if (a->iova < start || a->iova + a->length - 1 > last)
+			goto err_unlock;
+	ret = iodirty_ioas_fill_domain(ioas, &hwpt->pt);
+	if (ret) {
+		ret = ret == -ENOMEM ? -ENOMEM : -EINVAL;
+		goto err_unlock;
+	}
+	list_add_tail(&hwpt->ioas_node, &ioas->hwpts);
+	ioas_update_alignment(ioas);
+	up_write(&ioas->rwsem);
+	refcount_inc(&ioas->obj.users);
+	return hwpt;
+
+err_unlock:
+	up_write(&ioas->rwsem);
+	pt_domain_destroy(&hwpt->pt);
+err_obj:
+	iodirty_obj_abort(ictx, &hwpt->obj);
+	return ERR_PTR(ret);
+}
+
+/**
+ * iodirty_hwpt_destroy - take a domain off its IOAS and free its table
+ * @hwpt: a HWPT with no devices attached
+ */
+void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt)
+{
+	struct iodirty_ioas *ioas = hwpt->ioas;
+
+	WARN_ON(!list_empty(&hwpt->devices));
+	down_write(&ioas->rwsem);
+	list_del(&hwpt->ioas_node);
+	ioas_update_alignment(ioas);
+	up_write(&ioas->rwsem);
+	pt_domain_destroy(&hwpt->pt);
+	refcount_dec(&ioas->obj.users);
+}
+
+/**
+ * iodirty_hwpt_flush - invalidate [start, end) in the IOTLB of every
+ * device attached to the domain
+ * @hwpt: the domain
+ * @start: first IOVA
+ * @end: end (exclusive)
+ *
+ * Context: may be called with the IOAS rwsem held (either way).
+ */
+void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end)
+{
+	hwpt->flushes++;
+	hwpt->flushed_bytes += end - start;
+}
+
+static struct iodirty_hwpt *hwpt_get(struct iodirty_ucmd *ucmd, u32 id)
+{
+	struct iodirty_object *obj = iodirty_obj_get(ucmd->ictx, id,
+						     IODIRTY_OBJ_HWPT);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) :
+			     container_of(obj, struct iodirty_hwpt, obj);
+}
+
+/**
+ * iodirty_hwpt_alloc_ioctl - IOMMU_HWPT_ALLOC
+ * @ucmd: struct iommu_hwpt_alloc
+ *
+ * Allocates a paging domain for @dev_id's IOMMU on IOAS @pt_id, filled with
+ * the IOAS's mappings.  No device is attached.
+ *
+ * Return: 0; -EOPNOTSUPP unknown flags, reserved fields, user data, or
+ * DIRTY_TRACKING on a device that cannot track; -EINVAL data_type/data_len
+ * mismatch, @pt_id not an IOAS, mappings that do not fit; -ENOENT unknown
+ * device; -ENOMEM.
+ */
+int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	const u32 known = IOMMU_HWPT_ALLOC_NEST_PARENT |
+			  IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	struct iodirty_object *obj;
+	struct iodirty_device *dev;
+	struct iodirty_hwpt *hwpt;
+	int ret;
+
+	if (cmd->__reserved || cmd->__reserved2)
+		return -EOPNOTSUPP;
+	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
+	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
+		return -EINVAL;
+	obj = iodirty_obj_get(ucmd->ictx, cmd->dev_id, IODIRTY_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	dev = container_of(obj, struct iodirty_device, obj);
+	obj = iodirty_obj_get(ucmd->ictx, cmd->pt_id, IODIRTY_OBJ_IOAS);
+	if (IS_ERR(obj))
+		return -EINVAL;
+	if (cmd->flags & ~known || cmd->data_type != IOMMU_HWPT_DATA_NONE)
+		return -EOPNOTSUPP;
+
+	hwpt = iodirty_hwpt_alloc(ucmd->ictx,
+				  container_of(obj, struct iodirty_ioas, obj), dev,
+				  cmd->flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	cmd->out_hwpt_id = hwpt->obj.id;
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		iodirty_obj_destroy(ucmd->ictx, &hwpt->obj);
+		return ret;
+	}
+	iodirty_obj_finalize(ucmd->ictx, &hwpt->obj);
+	return 0;
+}
+
+/**
+ * iodirty_hwpt_set_dirty_tracking_ioctl - IOMMU_HWPT_SET_DIRTY_TRACKING
+ * @ucmd: struct iommu_hwpt_set_dirty_tracking
+ *
+ * Enabling first clears every dirty bit of the mapped IOVA (one walk) and
+ * flushes the IOTLBs, so a later harvest reports only writes made after
+ * the enable.  Disabling keeps the bits.  Both are idempotent.
+ *
+ * Return: 0; -EOPNOTSUPP unknown flags, non-zero reserved (6.12 does not
+ * check it), or a domain without dirty tracking; -ENOENT unknown HWPT.
+ */
+int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	struct pt_dirty_stats st = {};
+	struct pt_dirty_sink sink = {};
+	struct iodirty_hwpt *hwpt;
+	struct iodirty_area *a;
+	int ret = 0;
+
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE || cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = hwpt_get(ucmd, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	if (!hwpt->dirty_ops)
+		return -EOPNOTSUPP;
+	if (enable == hwpt->dirty_tracking)
+		return 0;
+
+	down_read(&hwpt->ioas->rwsem);
+	if (enable) {
+		list_for_each_entry(a, &hwpt->ioas->areas, node) {
+			ret = pt_read_and_clear_dirty(&hwpt->pt, a->iova,
+						      a->length, 0, &sink, &st);
+			if (ret)
+				break;
+		}
+		if (st.clear_start < st.clear_end)
+			iodirty_hwpt_flush(hwpt, st.clear_start, st.clear_end);
+	}
+	if (!ret)
+		WRITE_ONCE(hwpt->dirty_tracking, enable);
+	up_read(&hwpt->ioas->rwsem);
+	return ret;
+}
+
+/*
+ * A user bitmap, pinned and mapped contiguously for one harvest.  Pinning
+ * everything first is what lets a bad pointer fail before any dirty bit is
+ * cleared.
+ */
+struct iodirty_ubitmap {
+	struct page **pages;
+	unsigned long npages;
+	void *vaddr;
+	struct pt_bitmap bm;
+};
+
+static void ubitmap_release(struct iodirty_ubitmap *ub)
+{
+	if (ub->vaddr)
+		vunmap(ub->vaddr);
+	if (ub->npages)
+		unpin_user_pages_dirty_lock(ub->pages, ub->npages, true);
+	kvfree(ub->pages);
+}
+
+static int ubitmap_pin(struct iodirty_ubitmap *ub, u64 uptr, u64 iova,
+		       u64 length, u64 page_size)
+{
+	u64 nbytes = pt_bitmap_bytes(length, page_size);
+	unsigned long off = uptr & ~PAGE_MASK, want, done = 0;
+	int ret;
+
+	if (nbytes > IODIRTY_BITMAP_MAX)
+		return -EOVERFLOW;
+	if (!uptr || uptr + nbytes < uptr)
+		return -EFAULT;
+	want = DIV_ROUND_UP(off + nbytes, PAGE_SIZE);
+	ub->pages = kvmalloc_array(want, sizeof(*ub->pages), GFP_KERNEL);
+	if (!ub->pages)
+		return -ENOMEM;
+	while (done < want) {
+		ret = pin_user_pages_fast((uptr & PAGE_MASK) + done * PAGE_SIZE,
+					  want - done, FOLL_WRITE,
+					  ub->pages + done);
+		if (ret <= 0) {
+			ret = ret ?: -EFAULT;
+			goto err;
+		}
+		done += ret;
+		ub->npages = done;
+	}
+	ub->vaddr = vmap(ub->pages, ub->npages, VM_MAP, PAGE_KERNEL);
+	if (!ub->vaddr) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	return pt_bitmap_init(&ub->bm, ub->vaddr + off, iova, length,
+			      page_size);
+err:
+	return ret == -ENOMEM ? ret : -EFAULT;
+}
+
+/**
+ * iodirty_hwpt_get_dirty_bitmap_ioctl - IOMMU_HWPT_GET_DIRTY_BITMAP
+ * @ucmd: struct iommu_hwpt_get_dirty_bitmap
+ *
+ * Return: 0; in iommufd's order -EOPNOTSUPP (flags, reserved), -ENOENT
+ * (HWPT), -EINVAL (length 0), -EOVERFLOW (wrap), -EINVAL (IOVA alignment,
+ * page_size 0 or not a power of two or outside 2 KiB..1 GiB, page_size
+ * alignment), -EOPNOTSUPP (domain without dirty tracking); then iodirty's
+ * own: -EINVAL tracking disabled, -ENOENT range not fully mapped,
+ * -EOVERFLOW bitmap larger than 1 GiB, -EFAULT bitmap not writable.
+ * On any error no dirty state has changed.
+ */
+int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iodirty_ubitmap ub = {};
+	struct pt_dirty_stats st = {};
+	struct pt_dirty_sink sink = {};
+	struct iodirty_hwpt *hwpt;
+	struct iodirty_ioas *ioas;
+	int ret;
+
+	if (cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR || cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = hwpt_get(ucmd, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	if (!cmd->length)
+		return -EINVAL;
+	if (cmd->iova + cmd->length - 1 < cmd->iova)
+		return -EOVERFLOW;
+	ioas = hwpt->ioas;
+	if (cmd->iova % ioas->iova_alignment ||
+	    (cmd->iova + cmd->length) % ioas->iova_alignment)
+		return -EINVAL;
+	if (!cmd->page_size || !is_power_of_2(cmd->page_size) ||
+	    cmd->iova & (cmd->page_size - 1) ||
+	    (cmd->iova + cmd->length) & (cmd->page_size - 1))
+		return -EINVAL;
+	if (!hwpt->dirty_ops)
+		return -EOPNOTSUPP;
+	if (!READ_ONCE(hwpt->dirty_tracking))
+		return -EINVAL;
+
+	down_read(&ioas->rwsem);
+	if (!iodirty_ioas_covers(ioas, cmd->iova, cmd->length)) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	ret = ubitmap_pin(&ub, cmd->data, cmd->iova, cmd->length,
+			  cmd->page_size);
+	if (ret)
+		goto out_release;
+	sink.bitmap = &ub.bm;
+	ret = pt_read_and_clear_dirty(&hwpt->pt, cmd->iova, cmd->length,
+				      cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ?
+				      PT_DIRTY_NO_CLEAR : 0, &sink, &st);
+	if (st.clear_start < st.clear_end)
+		iodirty_hwpt_flush(hwpt, st.clear_start, st.clear_end);
+out_release:
+	ubitmap_release(&ub);
+out_unlock:
+	up_read(&ioas->rwsem);
+	return ret;
+}

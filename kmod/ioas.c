@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOAS: an I/O address space of user-memory mappings.
+ *
+ * An IOAS is the source of truth for what is mapped: a sorted list of
+ * areas, each one IOAS_MAP of pinned user pages (or a phantom range whose
+ * leaves all map one kernel page, for TB-scale tests).  Every HWPT
+ * allocated on the IOAS owns a page table (struct pt_domain) that mirrors
+ * all areas; MAP and UNMAP update every domain, and a new domain is filled
+ * from the areas (iodirty_ioas_fill_domain()).
+ *
+ * Pinned pages are charged to the opening user's RLIMIT_MEMLOCK, as
+ * iommufd does (CAP_IPC_LOCK lifts the limit).  Pages are unpinned only
+ * after every device's IOTLB has dropped the range (hwpt flush), so an
+ * emulated device can never DMA into a page that was given back.
+ *
+ * Locking: ioas->rwsem for write around any change of @areas or of the
+ * domains' structure; callers hold the context lock (see object.c).
+ */
+#include <linux/mm.h>
+#include <linux/sched/user.h>
+#include <linux/slab.h>
+
+#include "iodirty.h"
+
+static int iodirty_account(struct user_struct *user, unsigned long npages)
+{
+	unsigned long lim, cur, new;
+
+	lim = capable(CAP_IPC_LOCK) ? ULONG_MAX :
+				      rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	do {
+		cur = atomic_long_read(&user->locked_vm);
+		new = cur + npages;
+		if (new < cur || new > lim)
+			return -ENOMEM;
+	} while (atomic_long_cmpxchg(&user->locked_vm, cur, new) != cur);
+	return 0;
+}
+
+static void iodirty_unaccount(struct user_struct *user, unsigned long npages)
+{
+	atomic_long_sub(npages, &user->locked_vm);
+}
+
+/**
+ * iodirty_ioas_limits - the IOVA range every domain of the IOAS can map
+ * @ioas: the IOAS
+ * @start: first usable IOVA
+ * @last: last usable IOVA (inclusive)
+ */
+void iodirty_ioas_limits(struct iodirty_ioas *ioas, u64 *start, u64 *last)
+{
+	struct iodirty_hwpt *hwpt;
+
+	*start = 0;
+	*last = U64_MAX;
+	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
+		u64 s = hwpt->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_START : 0;
+		u64 l = hwpt->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_LAST :
+			(1ULL << hwpt->pt.va_bits) - 1;
+
+		*start = max(*start, s);
+		*last = min(*last, l);
+	}
+}
+
+static int area_map_domain(struct iodirty_area *a, struct pt_domain *d)
+{
+	u64 iova = a->iova, left = a->length, off = a->offset;
+	unsigned long i = 0;
+	int ret;
+
+	if (!a->pages)
+		return pt_map(d, a->iova, a->phantom_pa, a->length, a->prot,
+			      a->phantom_pgsize, PT_MAP_PHANTOM);
+
+	while (left) {
+		/* coalesce physically contiguous pages into one pt_map call,
+		 * so hugetlb memory gets huge leaves */
+		u64 pa = page_to_phys(a->pages[i]) + off;
+		u64 run = min_t(u64, PAGE_SIZE - off, left);
+
+		for (i++; run < left && page_to_phys(a->pages[i]) == pa + run; i++)
+			run += min_t(u64, PAGE_SIZE, left - run);
+		ret = pt_map(d, iova, pa, run, a->prot, 0, 0);
+		if (ret) {
+			if (iova > a->iova)
+				pt_unmap(d, a->iova, iova - a->iova, NULL);
+			return ret;
+		}
+		off = 0;
+		iova += run;
+		left -= run;
+	}
+	return 0;
+}
+
+/**
+ * iodirty_ioas_fill_domain - map every area of the IOAS into a new domain
+ * @ioas: the IOAS (rwsem held for write)
+ * @d: an empty domain
+ *
+ * Return: 0, or the pt_map() error with @d left empty.
+ */
+int iodirty_ioas_fill_domain(struct iodirty_ioas *ioas, struct pt_domain *d)
+{
+	struct iodirty_area *a;
+	int ret;
+
+	list_for_each_entry(a, &ioas->areas, node) {
+		ret = area_map_domain(a, d);
+		if (ret)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	list_for_each_entry_continue_reverse(a, &ioas->areas, node)
+		pt_unmap(d, a->iova, a->length, NULL);
+	return ret;
+}
+
+/**
+ * iodirty_ioas_covers - is [iova, iova + length) mapped without holes?
+ * @ioas: the IOAS (rwsem held)
+ * @iova: start
+ * @length: bytes, non-zero, no overflow
+ */
+bool iodirty_ioas_covers(struct iodirty_ioas *ioas, u64 iova, u64 length)
+{
+	u64 next = iova, last = iova + length - 1;
+	struct iodirty_area *a;
+
+	list_for_each_entry(a, &ioas->areas, node) {
+		if (a->iova + a->length - 1 < next)
+			continue;
+		if (a->iova > next)
+			return false;
+		if (a->iova + a->length - 1 >= last)
+			return true;
+		next = a->iova + a->length;
+	}
+	return false;
+}
+
+static void area_free(struct iodirty_ctx *ictx, struct iodirty_area *a)
+{
+	if (a->pages) {
+		unpin_user_pages(a->pages, a->npages);
+		iodirty_unaccount(ictx->user, a->npages);
+		kvfree(a->pages);
+	}
+	kfree(a);
+}
+
+/* Remove @a from every domain, invalidate the IOTLBs, then free it. */
+static void area_unmap(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
+		       struct iodirty_area *a)
+{
+	struct iodirty_hwpt *hwpt;
+
+	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
+		pt_unmap(&hwpt->pt, a->iova, a->length, NULL);
+		iodirty_hwpt_flush(hwpt, a->iova, a->iova + a->length);
+	}
+	list_del(&a->node);
+	area_free(ictx, a);
+}
+
+/* Where a new area [iova, iova + length) goes; NULL if it overlaps. */
+static struct list_head *area_insert_pos(struct iodirty_ioas *ioas, u64 iova,
+					 u64 length)
+{
+	struct iodirty_area *a;
+
+	list_for_each_entry(a, &ioas->areas, node) {
+		if (a->iova + a->length <= iova)
+			continue;
+		if (iova + length <= a->iova)
+			return a->node.prev;
+		return NULL;
+	}
+	return ioas->areas.prev;
+}
+
+/* Lowest free IOVA range of @length aligned to @align inside the limits. */
+static int area_alloc_iova(struct iodirty_ioas *ioas, u64 length, u64 align,
+			   u64 *iova)
+{
+	u64 start, last, cand;
+	struct iodirty_area *a;
+
+	iodirty_ioas_limits(ioas, &start, &last);
+	cand = ALIGN(start, align);
+	list_for_each_entry(a, &ioas->areas, node) {
+		if (a->iova + a->length <= cand)
+			continue;
+		if (cand + length <= a->iova)
+			break;
+		cand = ALIGN(a->iova + a->length, align);
+		if (!cand)
+			return -ENOSPC;
+	}
+	if (cand < start || cand + length - 1 < cand || cand + length - 1 > last)
+		return -ENOSPC;
+	*iova = cand;
+	return 0;
+}
+
+static int area_pin(struct iodirty_ctx *ictx, struct iodirty_area *a,
+		    u64 user_va, bool write)
+{
+	unsigned long done = 0;
+	int ret;
+
+	a->offset = user_va & ~PAGE_MASK;
+	a->npages = DIV_ROUND_UP(a->offset + a->length, PAGE_SIZE);
+	a->pages = kvmalloc_array(a->npages, sizeof(*a->pages),
+				  GFP_KERNEL_ACCOUNT);
+	if (!a->pages)
+		return -ENOMEM;
+	ret = iodirty_account(ictx->user, a->npages);
+	if (ret)
+		goto err_free;
+	while (done < a->npages) {
+		ret = pin_user_pages_fast((user_va & PAGE_MASK) + done * PAGE_SIZE,
+					  a->npages - done,
+					  FOLL_LONGTERM | (write ? FOLL_WRITE : 0),
+					  a->pages + done);
+		if (ret <= 0) {
+			ret = ret ?: -EFAULT;
+			goto err_unpin;
+		}
+		done += ret;
+	}
+	return 0;
+
+err_unpin:
+	unpin_user_pages(a->pages, done);
+	iodirty_unaccount(ictx->user, a->npages);
+err_free:
+	kvfree(a->pages);
+	a->pages = NULL;
+	return ret;
+}
+
+/**
+ * iodirty_ioas_add_area - map a new area into the IOAS and all its domains
+ * @ictx: the context
+ * @ioas: the IOAS (rwsem held for write)
+ * @a: a filled area (pinned, or phantom); consumed on success, freed by the
+ *	caller on failure
+ *
+ * Return: 0, -EEXIST on overlap, -EINVAL outside the domains' range or
+ * misaligned, -ENOMEM.
+ */
+static int iodirty_ioas_add_area(struct iodirty_ctx *ictx,
+				 struct iodirty_ioas *ioas,
+				 struct iodirty_area *a)
+{
+	struct iodirty_hwpt *hwpt, *failed;
+	struct list_head *pos;
+	u64 start, last;
+	int ret;
+
+	iodirty_ioas_limits(ioas, &start, &last);
+	if (a->iova < start || a->iova + a->length - 1 > last)
+		return -EINVAL;
+	pos = area_insert_pos(ioas, a->iova, a->length);
+	if (!pos)
+		return -EEXIST;
+	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
+		ret = area_map_domain(a, &hwpt->pt);
+		if (ret) {
+			failed = hwpt;
+			goto err_unmap;
+		}
+	}
+	list_add(&a->node, pos);
+	return 0;
+
+err_unmap:
+	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
+		if (hwpt == failed)
+			break;
+		pt_unmap(&hwpt->pt, a->iova, a->length, NULL);
+	}
+	/* pt errors that are the caller's fault become the UAPI's EINVAL */
+	return ret == -ENOMEM ? -ENOMEM : -EINVAL;
+}
+
+/**
+ * iodirty_ioas_alloc_ioctl - IOMMU_IOAS_ALLOC
+ * @ucmd: struct iommu_ioas_alloc
+ *
+ * Return: 0, -EOPNOTSUPP for non-zero flags, -ENOMEM.
+ */
+int iodirty_ioas_alloc_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_ioas_alloc *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ioas = iodirty_obj_alloc(ucmd->ictx, sizeof(*ioas), IODIRTY_OBJ_IOAS);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	ioas->ictx = ucmd->ictx;
+	init_rwsem(&ioas->rwsem);
+	INIT_LIST_HEAD(&ioas->areas);
+	INIT_LIST_HEAD(&ioas->hwpts);
+	ioas->iova_alignment = 1;
+	cmd->out_ioas_id = ioas->obj.id;
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		iodirty_obj_abort(ucmd->ictx, &ioas->obj);
+		return ret;
+	}
+	iodirty_obj_finalize(ucmd->ictx, &ioas->obj);
+	return 0;
+}
+
+static struct iodirty_ioas *ioas_get(struct iodirty_ucmd *ucmd, u32 id)
+{
+	struct iodirty_object *obj = iodirty_obj_get(ucmd->ictx, id,
+						     IODIRTY_OBJ_IOAS);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) :
+			     container_of(obj, struct iodirty_ioas, obj);
+}
+
+/**
+ * iodirty_ioas_map_ioctl - IOMMU_IOAS_MAP
+ * @ucmd: struct iommu_ioas_map
+ *
+ * Pins [user_va, user_va + length), charges it to RLIMIT_MEMLOCK and maps
+ * it at @iova (FIXED_IOVA) or at the lowest free aligned IOVA in every
+ * domain of the IOAS, choosing the largest leaves alignment allows.
+ *
+ * Return: 0; -EOPNOTSUPP unknown flags or reserved; -EINVAL no permission,
+ * misaligned, length 0 with FIXED_IOVA, outside the domains' aperture;
+ * -EOVERFLOW iova + length wraps (or length 0 when the kernel chooses);
+ * -ENOENT unknown IOAS; -EEXIST overlap; -ENOMEM over the memlock limit or
+ * out of memory; -EFAULT user memory cannot be pinned.  Nothing changes
+ * on error.
+ */
+int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	const u32 known = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |
+			  IOMMU_IOAS_MAP_READABLE;
+	bool fixed = cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA;
+	struct iodirty_ioas *ioas;
+	struct iodirty_area *a;
+	u64 align;
+	int ret;
+
+	if ((cmd->flags & ~known) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!(cmd->flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
+		return -EINVAL;
+	if (!cmd->length)
+		return fixed ? -EINVAL : -EOVERFLOW;
+	if (cmd->user_va + cmd->length - 1 < cmd->user_va ||
+	    (fixed && cmd->iova + cmd->length - 1 < cmd->iova))
+		return -EOVERFLOW;
+	ioas = ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->length = cmd->length;
+	/* the domain needs read permission to exist; WRITEABLE adds write */
+	a->prot = PT_PROT_READ |
+		  (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE ? PT_PROT_WRITE : 0);
+
+	down_write(&ioas->rwsem);
+	align = ioas->iova_alignment;
+	if ((fixed && cmd->iova % align) || cmd->length % align ||
+	    cmd->user_va % align) {
+		ret = -EINVAL;
+		goto err_unlock;
+	}
+	if (fixed) {
+		a->iova = cmd->iova;
+	} else {
+		/* keep user_va's offset within a page so leaves line up */
+		u64 off = cmd->user_va & ~PAGE_MASK;
+
+		ret = area_alloc_iova(ioas, cmd->length + off,
+				      max_t(u64, align, PAGE_SIZE), &a->iova);
+		if (ret)
+			goto err_unlock;
+		a->iova += off;
+	}
+	ret = area_pin(ucmd->ictx, a, cmd->user_va,
+		       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE);
+	if (ret)
+		goto err_unlock;
+	ret = iodirty_ioas_add_area(ucmd->ictx, ioas, a);
+	if (ret)
+		goto err_unpin;
+	up_write(&ioas->rwsem);
+
+	cmd->iova = a->iova;
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+
+err_unpin:
+	area_free(ucmd->ictx, a);
+	up_write(&ioas->rwsem);
+	return ret;
+err_unlock:
+	up_write(&ioas->rwsem);
+	kfree(a);
+	return ret;
+}
+
+/**
+ * iodirty_ioas_unmap_ioctl - IOMMU_IOAS_UNMAP
+ * @ucmd: struct iommu_ioas_unmap
+ *
+ * Unmaps every area inside [iova, iova + length) (iova 0 and length
+ * U64_MAX: everything).  Areas are unmapped whole.
+ *
+ * Return: 0 with @length set to the bytes unmapped; -ENOENT when an area
+ * is cut by the range or nothing is mapped in it; -EOVERFLOW on wrap;
+ * -EINVAL length 0.
+ */
+int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_ioas_unmap *cmd = ucmd->cmd;
+	struct iodirty_area *a, *tmp;
+	struct iodirty_ioas *ioas;
+	u64 last, unmapped = 0;
+
+	ioas = ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (cmd->iova == 0 && cmd->length == U64_MAX) {
+		last = U64_MAX;
+	} else {
+		if (!cmd->length)
+			return -EINVAL;
+		last = cmd->iova + cmd->length - 1;
+		if (last < cmd->iova)
+			return -EOVERFLOW;
+	}
+
+	down_write(&ioas->rwsem);
+	/* first check, so a cut area leaves everything as it was */
+	list_for_each_entry(a, &ioas->areas, node) {
+		u64 alast = a->iova + a->length - 1;
+
+		if (alast < cmd->iova || a->iova > last)
+			continue;
+		if (a->iova < cmd->iova || alast > last) {
+			up_write(&ioas->rwsem);
+			return -ENOENT;
+		}
+	}
+	list_for_each_entry_safe(a, tmp, &ioas->areas, node) {
+		if (a->iova + a->length - 1 < cmd->iova || a->iova > last)
+			continue;
+		unmapped += a->length;
+		area_unmap(ucmd->ictx, ioas, a);
+	}
+	up_write(&ioas->rwsem);
+	if (!unmapped)
+		return -ENOENT;
+	cmd->length = unmapped;
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/**
+ * iodirty_ioas_iova_ranges_ioctl - IOMMU_IOAS_IOVA_RANGES
+ * @ucmd: struct iommu_ioas_iova_ranges
+ *
+ * Return: 0; -EMSGSIZE (with @num_iovas set) when the caller's array is
+ * too small; -ENOENT; -EOPNOTSUPP for reserved; -EFAULT.
+ */
+int iodirty_ioas_iova_ranges_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct iommu_iova_range range;
+	struct iodirty_ioas *ioas;
+	u32 max = cmd->num_iovas;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	down_read(&ioas->rwsem);
+	iodirty_ioas_limits(ioas, &range.start, &range.last);
+	cmd->out_iova_alignment = ioas->iova_alignment;
+	up_read(&ioas->rwsem);
+	cmd->num_iovas = 1;
+	if (max >= 1 &&
+	    copy_to_user(u64_to_user_ptr(cmd->allowed_iovas), &range,
+			 sizeof(range)))
+		return -EFAULT;
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		return ret;
+	return max < 1 ? -EMSGSIZE : 0;
+}
+
+/**
+ * iodirty_ioas_destroy - free an IOAS that no HWPT uses any more
+ * @ioas: the IOAS
+ */
+void iodirty_ioas_destroy(struct iodirty_ioas *ioas)
+{
+	struct iodirty_area *a, *tmp;
+
+	WARN_ON(!list_empty(&ioas->hwpts));
+	list_for_each_entry_safe(a, tmp, &ioas->areas, node) {
+		list_del(&a->node);
+		area_free(ioas->ictx, a);
+	}
+}
