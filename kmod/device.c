@@ -79,6 +79,7 @@ struct iodirty_device *iodirty_device_create(struct iodirty_ctx *ictx,
 	dev->dirty_capable = dirty;
 	dev->pgsize_bitmap = pgsize_bitmap;
 	INIT_LIST_HEAD(&dev->hwpt_node);
+	iodirty_iotlb_init(&dev->iotlb);
 	return dev;
 }
 
@@ -154,6 +155,8 @@ void iodirty_device_detach(struct iodirty_ctx *ictx, struct iodirty_device *dev)
 
 	if (!hwpt)
 		return;
+	iodirty_workload_stop(dev);
+	iodirty_iotlb_invalidate(dev, 0, 0);
 	list_del_init(&dev->hwpt_node);
 	dev->hwpt = NULL;
 	refcount_dec(&hwpt->obj.users);
@@ -168,6 +171,74 @@ void iodirty_device_detach(struct iodirty_ctx *ictx, struct iodirty_device *dev)
 void iodirty_device_destroy(struct iodirty_device *dev)
 {
 	WARN_ON(dev->hwpt);
+}
+
+/**
+ * iodirty_device_create_ioctl - IODIRTY_DEVICE_CREATE
+ * @ucmd: struct iodirty_device_create
+ *
+ * Return: 0; -EOPNOTSUPP unknown flags or reserved; -EINVAL unknown model
+ * or leaf sizes the model's format cannot use; -ENOMEM.
+ */
+int iodirty_device_create_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_device_create *cmd = ucmd->cmd;
+	struct iodirty_device *dev;
+	int ret;
+
+	if (cmd->flags & ~IODIRTY_DEVICE_DIRTY_TRACKING || cmd->__reserved ||
+	    cmd->__reserved2)
+		return -EOPNOTSUPP;
+	dev = iodirty_device_create(ucmd->ictx, cmd->model, 0,
+				    cmd->flags & IODIRTY_DEVICE_DIRTY_TRACKING,
+				    cmd->pgsize_bitmap);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	cmd->out_dev_id = dev->obj.id;
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		iodirty_obj_abort(ucmd->ictx, &dev->obj);
+		return ret;
+	}
+	iodirty_obj_finalize(ucmd->ictx, &dev->obj);
+	return 0;
+}
+
+/**
+ * iodirty_device_attach_ioctl - IODIRTY_DEVICE_ATTACH
+ * @ucmd: struct iodirty_device_attach
+ *
+ * Return: 0; -EOPNOTSUPP flags or reserved; -ENOENT unknown device or
+ * @pt_id; -EBUSY attached already, owned by a selftest object, or (detach)
+ * a workload is running; -EINVAL see iodirty_device_attach().
+ */
+int iodirty_device_attach_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_device_attach *cmd = ucmd->cmd;
+	struct iodirty_object *obj;
+	struct iodirty_device *dev;
+	u32 hwpt_id = 0;
+	int ret;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	obj = iodirty_obj_get(ucmd->ictx, cmd->dev_id, IODIRTY_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	dev = container_of(obj, struct iodirty_device, obj);
+	if (dev->owner)
+		return -EBUSY;
+	if (cmd->pt_id) {
+		ret = iodirty_device_attach(ucmd->ictx, dev, cmd->pt_id, &hwpt_id);
+		if (ret)
+			return ret;
+	} else {
+		if (dev->wl.task)
+			return -EBUSY;
+		iodirty_device_detach(ucmd->ictx, dev);
+	}
+	cmd->out_hwpt_id = hwpt_id;
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 /*

@@ -70,6 +70,7 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 	hwpt->dirty_ops = dirty;
 	hwpt->ioas = ioas;
 	INIT_LIST_HEAD(&hwpt->devices);
+	xa_init(&hwpt->oracle);
 	ret = pt_domain_init(&hwpt->pt, iodirty_model_format(dev->model),
 			     dev->model == IODIRTY_MODEL_MOCK ? 32 : 48,
 			     dev->pgsize_bitmap);
@@ -117,6 +118,7 @@ void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt)
 	ioas_update_alignment(ioas);
 	up_write(&ioas->rwsem);
 	pt_domain_destroy(&hwpt->pt);
+	iodirty_oracle_destroy(hwpt);
 	refcount_dec(&ioas->obj.users);
 }
 
@@ -131,6 +133,10 @@ void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt)
  */
 void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end)
 {
+	struct iodirty_device *dev;
+
+	list_for_each_entry(dev, &hwpt->devices, hwpt_node)
+		iodirty_iotlb_invalidate(dev, start, end);
 	hwpt->flushes++;
 	hwpt->flushed_bytes += end - start;
 }
@@ -302,6 +308,80 @@ err:
 	return ret == -ENOMEM ? ret : -EFAULT;
 }
 
+struct harvest_args {
+	u32 hwpt_id;
+	u32 flags;		/* IODIRTY_HARVEST_* */
+	u32 reserved;
+	u64 iova, length, page_size, data;
+	bool need_data;
+};
+
+/*
+ * The common harvest behind GET_DIRTY_BITMAP and IODIRTY_HARVEST.  All
+ * argument checks come first, in iommufd's order; nothing changes on error.
+ */
+static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
+			struct pt_dirty_stats *st, u64 *flushes, u64 *walk_ns)
+{
+	const u32 known = IODIRTY_HARVEST_NO_CLEAR |
+			  IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE;
+	struct iodirty_ubitmap ub = {};
+	struct pt_dirty_sink sink = {};
+	struct iodirty_hwpt *hwpt;
+	struct iodirty_ioas *ioas;
+	u64 t0;
+	int ret;
+
+	if (h->flags & ~known || h->reserved)
+		return -EOPNOTSUPP;
+	hwpt = hwpt_get(ucmd, h->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	if (!h->length)
+		return -EINVAL;
+	if (h->iova + h->length - 1 < h->iova)
+		return -EOVERFLOW;
+	ioas = hwpt->ioas;
+	if (h->iova % ioas->iova_alignment ||
+	    (h->iova + h->length) % ioas->iova_alignment)
+		return -EINVAL;
+	if (!h->page_size || !is_power_of_2(h->page_size) ||
+	    h->iova & (h->page_size - 1) ||
+	    (h->iova + h->length) & (h->page_size - 1))
+		return -EINVAL;
+	if (!hwpt->dirty_ops)
+		return -EOPNOTSUPP;
+	if (!READ_ONCE(hwpt->dirty_tracking))
+		return -EINVAL;
+
+	down_read(&ioas->rwsem);
+	if (!iodirty_ioas_covers(ioas, h->iova, h->length)) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if (h->data || h->need_data) {
+		ret = ubitmap_pin(&ub, h->data, h->iova, h->length, h->page_size);
+		if (ret)
+			goto out_release;
+		sink.bitmap = &ub.bm;
+	}
+	t0 = ktime_get_ns();
+	ret = pt_read_and_clear_dirty(&hwpt->pt, h->iova, h->length,
+				      h->flags & IODIRTY_HARVEST_NO_CLEAR ?
+				      PT_DIRTY_NO_CLEAR : 0, &sink, st);
+	*walk_ns = ktime_get_ns() - t0;
+	if (st->clear_start < st->clear_end &&
+	    !(h->flags & IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE)) {
+		iodirty_hwpt_flush(hwpt, st->clear_start, st->clear_end);
+		(*flushes)++;
+	}
+out_release:
+	ubitmap_release(&ub);
+out_unlock:
+	up_read(&ioas->rwsem);
+	return ret;
+}
+
 /**
  * iodirty_hwpt_get_dirty_bitmap_ioctl - IOMMU_HWPT_GET_DIRTY_BITMAP
  * @ucmd: struct iommu_hwpt_get_dirty_bitmap
@@ -317,53 +397,50 @@ err:
 int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd)
 {
 	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
-	struct iodirty_ubitmap ub = {};
+	struct harvest_args h = {
+		.hwpt_id = cmd->hwpt_id, .reserved = cmd->__reserved,
+		.iova = cmd->iova, .length = cmd->length,
+		.page_size = cmd->page_size, .data = cmd->data,
+		.need_data = true,
+	};
 	struct pt_dirty_stats st = {};
-	struct pt_dirty_sink sink = {};
-	struct iodirty_hwpt *hwpt;
-	struct iodirty_ioas *ioas;
+	u64 flushes = 0, ns;
+
+	/* the only UAPI flag, NO_CLEAR, has the same value internally */
+	if (cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)
+		return -EOPNOTSUPP;
+	h.flags = cmd->flags;
+	return hwpt_harvest(ucmd, &h, &st, &flushes, &ns);
+}
+
+/**
+ * iodirty_harvest_ioctl - IODIRTY_HARVEST
+ * @ucmd: struct iodirty_harvest
+ *
+ * Return: as GET_DIRTY_BITMAP; @data may be 0 (counters only).
+ */
+int iodirty_harvest_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_harvest *cmd = ucmd->cmd;
+	struct harvest_args h = {
+		.hwpt_id = cmd->hwpt_id, .flags = cmd->flags,
+		.reserved = cmd->__reserved, .iova = cmd->iova,
+		.length = cmd->length, .page_size = cmd->page_size,
+		.data = cmd->data,
+	};
+	struct pt_dirty_stats st = {};
+	u64 flushes = 0, ns = 0;
 	int ret;
 
-	if (cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR || cmd->__reserved)
-		return -EOPNOTSUPP;
-	hwpt = hwpt_get(ucmd, cmd->hwpt_id);
-	if (IS_ERR(hwpt))
-		return PTR_ERR(hwpt);
-	if (!cmd->length)
-		return -EINVAL;
-	if (cmd->iova + cmd->length - 1 < cmd->iova)
-		return -EOVERFLOW;
-	ioas = hwpt->ioas;
-	if (cmd->iova % ioas->iova_alignment ||
-	    (cmd->iova + cmd->length) % ioas->iova_alignment)
-		return -EINVAL;
-	if (!cmd->page_size || !is_power_of_2(cmd->page_size) ||
-	    cmd->iova & (cmd->page_size - 1) ||
-	    (cmd->iova + cmd->length) & (cmd->page_size - 1))
-		return -EINVAL;
-	if (!hwpt->dirty_ops)
-		return -EOPNOTSUPP;
-	if (!READ_ONCE(hwpt->dirty_tracking))
-		return -EINVAL;
-
-	down_read(&ioas->rwsem);
-	if (!iodirty_ioas_covers(ioas, cmd->iova, cmd->length)) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	ret = ubitmap_pin(&ub, cmd->data, cmd->iova, cmd->length,
-			  cmd->page_size);
+	ret = hwpt_harvest(ucmd, &h, &st, &flushes, &ns);
 	if (ret)
-		goto out_release;
-	sink.bitmap = &ub.bm;
-	ret = pt_read_and_clear_dirty(&hwpt->pt, cmd->iova, cmd->length,
-				      cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR ?
-				      PT_DIRTY_NO_CLEAR : 0, &sink, &st);
-	if (st.clear_start < st.clear_end)
-		iodirty_hwpt_flush(hwpt, st.clear_start, st.clear_end);
-out_release:
-	ubitmap_release(&ub);
-out_unlock:
-	up_read(&ioas->rwsem);
-	return ret;
+		return ret;
+	cmd->out_leaves = st.leaves;
+	cmd->out_dirty_leaves = st.dirty_leaves;
+	cmd->out_dirty_bytes = st.dirty_bytes;
+	cmd->out_runs = st.runs;
+	cmd->out_cleared = st.cleared_leaves;
+	cmd->out_flushes = flushes;
+	cmd->out_walk_ns = ns;
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -146,6 +146,8 @@ bool iodirty_ioas_covers(struct iodirty_ioas *ioas, u64 iova, u64 length)
 
 static void area_free(struct iodirty_ctx *ictx, struct iodirty_area *a)
 {
+	if (a->phantom_page)
+		__free_page(a->phantom_page);
 	if (a->pages) {
 		unpin_user_pages(a->pages, a->npages);
 		iodirty_unaccount(ictx->user, a->npages);
@@ -473,6 +475,58 @@ int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
 		return -ENOENT;
 	cmd->length = unmapped;
 	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/**
+ * iodirty_phantom_map_ioctl - IODIRTY_PHANTOM_MAP
+ * @ucmd: struct iodirty_phantom_map
+ *
+ * Return: 0; -EOPNOTSUPP flags/reserved; -ENOENT unknown IOAS; -EINVAL
+ * bad @pgsize, misaligned, longer than 2^47, outside the domains'
+ * aperture or a leaf size a domain cannot use; -EOVERFLOW wrap; -EEXIST
+ * overlap; -ENOMEM.
+ */
+int iodirty_phantom_map_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_phantom_map *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	struct iodirty_area *a;
+	int ret;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (!is_power_of_2(cmd->pgsize) || cmd->pgsize < SZ_2K ||
+	    !cmd->length || cmd->length > BIT_ULL(47) ||
+	    (cmd->iova | cmd->length) & (cmd->pgsize - 1))
+		return -EINVAL;
+	if (cmd->iova + cmd->length - 1 < cmd->iova)
+		return -EOVERFLOW;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->phantom_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!a->phantom_page) {
+		kfree(a);
+		return -ENOMEM;
+	}
+	a->iova = cmd->iova;
+	a->length = cmd->length;
+	a->prot = PT_PROT_READ | PT_PROT_WRITE;
+	a->phantom_pgsize = cmd->pgsize;
+	/* leaves must be aligned to their size; DMA only uses the page */
+	a->phantom_pa = page_to_phys(a->phantom_page) & ~(cmd->pgsize - 1);
+
+	down_write(&ioas->rwsem);
+	ret = cmd->iova % ioas->iova_alignment ? -EINVAL :
+		iodirty_ioas_add_area(ucmd->ictx, ioas, a);
+	up_write(&ioas->rwsem);
+	if (ret)
+		area_free(ucmd->ictx, a);
+	return ret;
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <uapi/linux/iodirty.h>
 #include <uapi/linux/iommufd.h>
 #include <uapi/linux/iodirty_test.h>
@@ -145,7 +146,10 @@ void iodirty_ctx_release(struct iodirty_ctx *ictx);
  * @pages: the pinned pages (NULL for a phantom area)
  * @npages: entries in @pages (and pages charged to RLIMIT_MEMLOCK)
  * @offset: byte offset of @iova's data within @pages[0]
- * @phantom_pa: for a phantom area, the one physical page every leaf maps
+ * @phantom_pa: for a phantom area, the address every leaf maps: the
+ *	@phantom_pgsize-aligned region holding @phantom_page
+ * @phantom_pgsize: leaf size of a phantom area
+ * @phantom_page: the only page a phantom area's DMA ever touches
  */
 struct iodirty_area {
 	struct list_head node;
@@ -157,6 +161,7 @@ struct iodirty_area {
 	unsigned long offset;
 	u64 phantom_pa;
 	u64 phantom_pgsize;
+	struct page *phantom_page;
 };
 
 /**
@@ -189,15 +194,64 @@ void iodirty_ioas_limits(struct iodirty_ioas *ioas, u64 *start, u64 *last);
 
 /* ---- emulated devices and HWPTs (device.c, hwpt.c) ---------------------- */
 
-enum iodirty_model {
-	IODIRTY_MODEL_MOCK = 0,
-	IODIRTY_MODEL_AMD = 1,
-	IODIRTY_MODEL_VTD = 2,
-	IODIRTY_MODEL_ARM = 3,
-	IODIRTY_MODEL__MAX,
-};
 
 struct iodirty_hwpt;
+
+#define IODIRTY_IOTLB_ENTRIES	64
+
+/**
+ * struct iodirty_iotlb_entry - one cached translation
+ * @iova: leaf start
+ * @size: leaf size
+ * @pa: leaf physical address
+ * @prot: PT_PROT_* the leaf grants
+ * @dirty: the leaf was dirty when cached (a write through this entry does
+ *	not touch the PTE, as on real hardware)
+ * @valid: entry in use
+ */
+struct iodirty_iotlb_entry {
+	u64 iova;
+	u64 size;
+	u64 pa;
+	u32 prot;
+	bool dirty;
+	bool valid;
+};
+
+/**
+ * struct iodirty_iotlb_cache - a device's IOTLB (fully associative, round robin)
+ * @lock: protects everything here; held across one DMA chunk's lookup,
+ *	data copy and oracle update, so an invalidation waits for DMA in
+ *	flight through the old translation, as real invalidation completion
+ *	does
+ * @e: the entries
+ * @next: round-robin victim
+ * @hits, @misses: lookups
+ * @inv_range, @inv_all: invalidations received
+ * @dropped: entries removed by invalidations
+ * @cost_ns: modelled invalidation cost
+ */
+struct iodirty_iotlb_cache {
+	spinlock_t lock;
+	struct iodirty_iotlb_entry e[IODIRTY_IOTLB_ENTRIES];
+	unsigned int next;
+	u64 hits, misses;
+	u64 inv_range, inv_all, dropped, cost_ns;
+};
+
+/**
+ * struct iodirty_workload_state - a device's DMA workload thread
+ * @task: the kthread, NULL when stopped
+ * @args: its parameters (a copy of the START command)
+ * @writes: writes done
+ * @faults: writes that faulted
+ */
+struct iodirty_workload_state {
+	struct task_struct *task;
+	struct iodirty_workload args;
+	atomic64_t writes;
+	atomic64_t faults;
+};
 
 /**
  * struct iodirty_device - an emulated device behind an emulated IOMMU
@@ -210,6 +264,8 @@ struct iodirty_hwpt;
  *	DESTROY of the device ID itself is refused)
  * @hwpt: attached domain or NULL
  * @hwpt_node: in @hwpt->devices
+ * @iotlb: the device's translation cache (dma.c)
+ * @wl: its DMA workload thread, if any (workload.c)
  */
 struct iodirty_device {
 	struct iodirty_object obj;
@@ -220,6 +276,8 @@ struct iodirty_device {
 	struct iodirty_object *owner;
 	struct iodirty_hwpt *hwpt;
 	struct list_head hwpt_node;
+	struct iodirty_iotlb_cache iotlb;
+	struct iodirty_workload_state wl;
 };
 
 /**
@@ -236,6 +294,8 @@ struct iodirty_device {
  * @devices: attached struct iodirty_device
  * @flushes: IOTLB invalidations issued for this domain
  * @flushed_bytes: IOVA bytes those invalidations covered
+ * @oracle: shadow bitmap of every DMA write, granule bits in chunks of
+ *	IODIRTY_ORACLE_CHUNK_BITS indexed by (iova >> granule) / chunk bits
  */
 struct iodirty_hwpt {
 	struct iodirty_object obj;
@@ -249,7 +309,10 @@ struct iodirty_hwpt {
 	struct list_head devices;
 	u64 flushes;
 	u64 flushed_bytes;
+	struct xarray oracle;
 };
+
+#define IODIRTY_ORACLE_CHUNK_BITS	(PAGE_SIZE * BITS_PER_BYTE)
 
 enum pt_format iodirty_model_format(enum iodirty_model model);
 struct iodirty_device *iodirty_device_create(struct iodirty_ctx *ictx,
@@ -270,6 +333,28 @@ void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end);
 int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd);
+
+/* dma.c */
+void iodirty_iotlb_init(struct iodirty_iotlb_cache *tlb);
+void iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end);
+int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
+		       bool write, const u8 *src, u8 *dst, u64 *hits,
+		       u64 *misses);
+void iodirty_oracle_destroy(struct iodirty_hwpt *hwpt);
+int iodirty_dma_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_iotlb_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd);
+
+/* workload.c */
+int iodirty_workload_ioctl(struct iodirty_ucmd *ucmd);
+void iodirty_workload_stop(struct iodirty_device *dev);
+
+/* extension ioctls of device.c, ioas.c, hwpt.c */
+int iodirty_device_create_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_device_attach_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_phantom_map_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_harvest_ioctl(struct iodirty_ucmd *ucmd);
+struct iodirty_area *iodirty_ioas_find_area(struct iodirty_ioas *ioas, u64 iova);
 
 /* selftest.c */
 int iodirty_test_cmd_ioctl(struct iodirty_ucmd *ucmd);

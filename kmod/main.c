@@ -44,6 +44,14 @@ union iodirty_ucmd_buffer {
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
 	struct iommu_test_cmd test;
 	struct iodirty_policy_probe probe;
+	struct iodirty_device_create device_create;
+	struct iodirty_device_attach device_attach;
+	struct iodirty_dma dma;
+	struct iodirty_iotlb iotlb;
+	struct iodirty_workload workload;
+	struct iodirty_oracle oracle;
+	struct iodirty_phantom_map phantom_map;
+	struct iodirty_harvest harvest;
 };
 
 struct iodirty_ioctl_op {
@@ -88,6 +96,22 @@ static const struct iodirty_ioctl_op iodirty_ioctl_ops[] = {
 		 last),
 	IOCTL_OP(IODIRTY_POLICY_PROBE, iodirty_policy_probe_ioctl,
 		 struct iodirty_policy_probe, out_name),
+	IOCTL_OP(IODIRTY_DEVICE_CREATE, iodirty_device_create_ioctl,
+		 struct iodirty_device_create, __reserved2),
+	IOCTL_OP(IODIRTY_DEVICE_ATTACH, iodirty_device_attach_ioctl,
+		 struct iodirty_device_attach, __reserved),
+	IOCTL_OP(IODIRTY_DMA, iodirty_dma_ioctl, struct iodirty_dma,
+		 out_iotlb_misses),
+	IOCTL_OP(IODIRTY_IOTLB, iodirty_iotlb_ioctl, struct iodirty_iotlb,
+		 out_inv_cost_ns),
+	IOCTL_OP(IODIRTY_WORKLOAD, iodirty_workload_ioctl,
+		 struct iodirty_workload, __reserved2),
+	IOCTL_OP(IODIRTY_ORACLE, iodirty_oracle_ioctl, struct iodirty_oracle,
+		 out_spurious),
+	IOCTL_OP(IODIRTY_PHANTOM_MAP, iodirty_phantom_map_ioctl,
+		 struct iodirty_phantom_map, pgsize),
+	IOCTL_OP(IODIRTY_HARVEST, iodirty_harvest_ioctl, struct iodirty_harvest,
+		 out_walk_ns),
 };
 
 /**

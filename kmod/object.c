@@ -213,6 +213,11 @@ void iodirty_ctx_release(struct iodirty_ctx *ictx)
 	unsigned int i;
 
 	mutex_lock(&ictx->lock);
+	/* running DMA threads hold their devices: stop them first */
+	xa_for_each(&ictx->objects, index, obj)
+		if (obj->type == IODIRTY_OBJ_DEVICE)
+			iodirty_workload_stop(container_of(obj,
+					struct iodirty_device, obj));
 	for (i = 0; i < ARRAY_SIZE(order); i++)
 		while (iodirty_ctx_destroy_type(ictx, order[i]))
 			;

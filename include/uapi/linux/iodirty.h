@@ -68,7 +68,325 @@ enum iodirty_stat {
 
 enum {
 	IODIRTY_CMD_POLICY_PROBE = IODIRTY_CMD_BASE,
+	IODIRTY_CMD_DEVICE_CREATE = 0xc1,
+	IODIRTY_CMD_DEVICE_ATTACH = 0xc2,
+	IODIRTY_CMD_DMA = 0xc3,
+	IODIRTY_CMD_IOTLB = 0xc4,
+	IODIRTY_CMD_WORKLOAD = 0xc5,
+	IODIRTY_CMD_ORACLE = 0xc6,
+	IODIRTY_CMD_PHANTOM_MAP = 0xc7,
+	IODIRTY_CMD_HARVEST = 0xc8,
 };
+
+/**
+ * enum iodirty_model - the IOMMU an emulated device sits behind; it decides
+ * the page-table format of the domains the device attaches to
+ * @IODIRTY_MODEL_MOCK: iommufd selftest mock (2 KiB pages, 1 MiB huge)
+ * @IODIRTY_MODEL_AMD: AMD IOMMU v1 page table (HD bit 6)
+ * @IODIRTY_MODEL_VTD: Intel VT-d second stage (D bit 9)
+ * @IODIRTY_MODEL_ARM: ARM SMMUv3 stage 1 LPAE with HTTU (DBM + AP[2])
+ */
+enum iodirty_model {
+	IODIRTY_MODEL_MOCK = 0,
+	IODIRTY_MODEL_AMD = 1,
+	IODIRTY_MODEL_VTD = 2,
+	IODIRTY_MODEL_ARM = 3,
+	IODIRTY_MODEL__MAX,
+};
+
+/* struct iodirty_device_create flags */
+#define IODIRTY_DEVICE_DIRTY_TRACKING	(1u << 0) /* IOMMU can track dirty */
+
+/**
+ * struct iodirty_device_create - IODIRTY_DEVICE_CREATE
+ * @size: sizeof(struct iodirty_device_create)
+ * @flags: IODIRTY_DEVICE_*
+ * @model: enum iodirty_model
+ * @__reserved: must be 0
+ * @pgsize_bitmap: leaf sizes the IOMMU supports; 0 = the model's default
+ *	(4 KiB | 2 MiB | 1 GiB; mock 2 KiB).  Must include the granule and
+ *	only sizes the format can encode (EINVAL otherwise).
+ * @out_dev_id: the device object, usable wherever iommufd takes a dev_id
+ *	(HWPT_ALLOC, GET_HW_INFO) and with the DMA commands below
+ * @__reserved2: must be 0
+ *
+ * The device starts detached; DESTROY frees it (EBUSY while attached).
+ */
+struct iodirty_device_create {
+	__u32 size;
+	__u32 flags;
+	__u32 model;
+	__u32 __reserved;
+	__aligned_u64 pgsize_bitmap;
+	__u32 out_dev_id;
+	__u32 __reserved2;
+};
+#define IODIRTY_DEVICE_CREATE	_IO(IODIRTY_TYPE, IODIRTY_CMD_DEVICE_CREATE)
+
+/**
+ * struct iodirty_device_attach - IODIRTY_DEVICE_ATTACH
+ * @size: sizeof(struct iodirty_device_attach)
+ * @flags: must be 0
+ * @dev_id: an emulated device
+ * @pt_id: an IOAS (an automatic domain is reused or created), a HWPT, or
+ *	0 to detach
+ * @out_hwpt_id: the HWPT the device is attached to (0 after detach)
+ *
+ * EINVAL when the HWPT tracks dirty pages and the device's IOMMU cannot;
+ * EBUSY to attach an attached device or detach one with a running workload.
+ */
+struct iodirty_device_attach {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+};
+#define IODIRTY_DEVICE_ATTACH	_IO(IODIRTY_TYPE, IODIRTY_CMD_DEVICE_ATTACH)
+
+/* struct iodirty_dma flags */
+#define IODIRTY_DMA_WRITE	(1u << 0) /* device writes memory (else reads) */
+
+/**
+ * struct iodirty_dma - IODIRTY_DMA: the device accesses memory by IOVA
+ * @size: sizeof(struct iodirty_dma)
+ * @flags: IODIRTY_DMA_*
+ * @dev_id: an attached emulated device
+ * @__reserved: must be 0
+ * @iova: first byte
+ * @length: bytes, 1 .. 16 MiB
+ * @user_buf: data to write / buffer to read into; 0 writes a byte pattern
+ *	(the low byte of each IOVA) or discards what is read
+ * @out_iotlb_hits: translations served from the device's IOTLB
+ * @out_iotlb_misses: translations that walked the page table
+ *
+ * Each page-sized piece is translated as the IOMMU would: IOTLB lookup,
+ * else a page walk with permission check that sets the accessed bit and,
+ * for a write with dirty tracking on, the dirty bit (atomically, as
+ * hardware does).  A write through an IOTLB entry already cached as
+ * dirty does not touch the PTE.  Every byte written is recorded by the
+ * oracle.  Faults stop the transfer: ENOENT (not mapped), EACCES
+ * (permission); what was transferred before the fault stays.
+ */
+struct iodirty_dma {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 user_buf;
+	__aligned_u64 out_iotlb_hits;
+	__aligned_u64 out_iotlb_misses;
+};
+#define IODIRTY_DMA		_IO(IODIRTY_TYPE, IODIRTY_CMD_DMA)
+
+/* struct iodirty_iotlb flags */
+#define IODIRTY_IOTLB_INVALIDATE	(1u << 0) /* drop [iova, iova+length) */
+#define IODIRTY_IOTLB_INVALIDATE_ALL	(1u << 1) /* drop everything */
+
+/**
+ * struct iodirty_iotlb - IODIRTY_IOTLB: invalidate and/or read counters
+ * @size: sizeof(struct iodirty_iotlb)
+ * @flags: IODIRTY_IOTLB_*; 0 only reads the counters
+ * @dev_id: an emulated device
+ * @__reserved: must be 0
+ * @iova: range start (IODIRTY_IOTLB_INVALIDATE)
+ * @length: range length (IODIRTY_IOTLB_INVALIDATE)
+ * @out_entries: valid entries now cached
+ * @out_hits: lookups that hit since the device was created
+ * @out_misses: lookups that missed (page walks)
+ * @out_inv_range: range invalidations received
+ * @out_inv_all: whole-domain invalidations received
+ * @out_inv_dropped: entries dropped by invalidations
+ * @out_inv_cost_ns: modelled cost of all invalidations (see README)
+ */
+struct iodirty_iotlb {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 out_entries;
+	__aligned_u64 out_hits;
+	__aligned_u64 out_misses;
+	__aligned_u64 out_inv_range;
+	__aligned_u64 out_inv_all;
+	__aligned_u64 out_inv_dropped;
+	__aligned_u64 out_inv_cost_ns;
+};
+#define IODIRTY_IOTLB		_IO(IODIRTY_TYPE, IODIRTY_CMD_IOTLB)
+
+enum iodirty_workload_pattern {
+	IODIRTY_WL_SEQUENTIAL = 0,	/* page after page, wrapping */
+	IODIRTY_WL_RANDOM = 1,		/* uniform over the range */
+	IODIRTY_WL_ZIPF = 2,		/* hot/cold: hot_pct of writes to
+					 * the first 1/8 of the pages */
+	IODIRTY_WL_NIC_RING = 3,	/* descriptor ring (first 1/16 of
+					 * the range) round robin, each
+					 * followed by a payload write to a
+					 * random buffer page */
+	IODIRTY_WL__MAX,
+};
+
+/* struct iodirty_workload op */
+#define IODIRTY_WORKLOAD_START	1
+#define IODIRTY_WORKLOAD_STOP	2
+#define IODIRTY_WORKLOAD_STATUS	3
+
+/**
+ * struct iodirty_workload - IODIRTY_WORKLOAD: a device's DMA kernel thread
+ * @size: sizeof(struct iodirty_workload)
+ * @op: IODIRTY_WORKLOAD_*
+ * @dev_id: an attached emulated device
+ * @pattern: enum iodirty_workload_pattern (START)
+ * @iova: range the device writes (START)
+ * @length: range length (START); a multiple of 4 KiB
+ * @rate: writes per second, 0 = as fast as possible (START)
+ * @seed: PRNG seed; the same seed gives the same IOVA sequence (START)
+ * @write_bytes: bytes per write, 1 .. 4096 (START; 0 = 64)
+ * @hot_pct: IODIRTY_WL_ZIPF share of writes to the hot set (0 = 90)
+ * @__reserved: must be 0
+ * @out_writes: writes done so far (STATUS, STOP)
+ * @out_faults: writes that faulted (unmapped or read-only)
+ * @out_running: 1 while the thread runs
+ *
+ * START fails with EBUSY if a workload runs; STOP waits for the thread.
+ * The device cannot be detached or destroyed while its workload runs.
+ */
+struct iodirty_workload {
+	__u32 size;
+	__u32 op;
+	__u32 dev_id;
+	__u32 pattern;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 rate;
+	__aligned_u64 seed;
+	__u32 write_bytes;
+	__u32 hot_pct;
+	__aligned_u64 __reserved;
+	__aligned_u64 out_writes;
+	__aligned_u64 out_faults;
+	__u32 out_running;
+	__u32 __reserved2;
+};
+#define IODIRTY_WORKLOAD	_IO(IODIRTY_TYPE, IODIRTY_CMD_WORKLOAD)
+
+/* struct iodirty_oracle op */
+#define IODIRTY_ORACLE_RESET	1	/* forget every recorded write */
+#define IODIRTY_ORACLE_CHECK	2	/* compare a harvested bitmap */
+
+/**
+ * struct iodirty_oracle - IODIRTY_ORACLE: ground truth of DMA writes
+ * @size: sizeof(struct iodirty_oracle)
+ * @op: IODIRTY_ORACLE_*
+ * @hwpt_id: the domain whose writes are recorded
+ * @__reserved: must be 0
+ * @iova: CHECK: range start (aligned to @page_size)
+ * @length: CHECK: range length (multiple of @page_size)
+ * @page_size: CHECK: the bitmap's granule, a power of two
+ * @data: CHECK: the harvested bitmap (GET_DIRTY_BITMAP layout), typically
+ *	the OR of every harvest since the last RESET
+ * @out_written: CHECK: pages (of @page_size) written since RESET
+ * @out_missed: CHECK: written but not set in @data
+ * @out_spurious: CHECK: set in @data but not written (expected for huge
+ *	leaves, which are reported whole)
+ *
+ * Every DMA write through a domain marks its granules in the domain's
+ * shadow bitmap, independently of the page table, IOTLB and policy.
+ */
+struct iodirty_oracle {
+	__u32 size;
+	__u32 op;
+	__u32 hwpt_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+	__aligned_u64 out_written;
+	__aligned_u64 out_missed;
+	__aligned_u64 out_spurious;
+};
+#define IODIRTY_ORACLE		_IO(IODIRTY_TYPE, IODIRTY_CMD_ORACLE)
+
+/**
+ * struct iodirty_phantom_map - IODIRTY_PHANTOM_MAP
+ * @size: sizeof(struct iodirty_phantom_map)
+ * @flags: must be 0
+ * @ioas_id: the IOAS
+ * @__reserved: must be 0
+ * @iova: first IOVA (aligned to @pgsize)
+ * @length: bytes (multiple of @pgsize), up to 2^47
+ * @pgsize: leaf size every domain of the IOAS must use; it must be in
+ *	each domain's page sizes
+ *
+ * Maps a large IOVA range whose leaves all point at one kernel page: no
+ * user memory, no RLIMIT_MEMLOCK charge, so tests can harvest TB-scale
+ * address spaces inside a small VM.  DMA to it works (all writes land in
+ * the same page); IOAS_UNMAP removes it like any area.
+ */
+struct iodirty_phantom_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 pgsize;
+};
+#define IODIRTY_PHANTOM_MAP	_IO(IODIRTY_TYPE, IODIRTY_CMD_PHANTOM_MAP)
+
+/* struct iodirty_harvest flags */
+#define IODIRTY_HARVEST_NO_CLEAR	(1u << 0) /* as GET_DIRTY_BITMAP */
+/*
+ * Test only, and unsafe by design: clear the dirty bits but skip the IOTLB
+ * invalidation, to demonstrate (with the oracle) that writes through
+ * cached dirty translations are then lost.
+ */
+#define IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE (1u << 1)
+
+/**
+ * struct iodirty_harvest - IODIRTY_HARVEST: GET_DIRTY_BITMAP plus counters
+ * @size: sizeof(struct iodirty_harvest)
+ * @hwpt_id: as GET_DIRTY_BITMAP
+ * @flags: IODIRTY_HARVEST_*
+ * @__reserved: must be 0
+ * @iova: as GET_DIRTY_BITMAP
+ * @length: as GET_DIRTY_BITMAP
+ * @page_size: as GET_DIRTY_BITMAP
+ * @data: as GET_DIRTY_BITMAP; 0 = do not write a bitmap (counters only)
+ * @out_leaves: leaf PTEs visited
+ * @out_dirty_leaves: leaves found dirty
+ * @out_dirty_bytes: bytes reported dirty
+ * @out_runs: coalesced dirty runs
+ * @out_cleared: leaves whose dirty state was cleared
+ * @out_flushes: IOTLB invalidations issued by this harvest
+ * @out_walk_ns: time spent walking the page table
+ *
+ * Same checks and errors as IOMMU_HWPT_GET_DIRTY_BITMAP.
+ */
+struct iodirty_harvest {
+	__u32 size;
+	__u32 hwpt_id;
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+	__aligned_u64 out_leaves;
+	__aligned_u64 out_dirty_leaves;
+	__aligned_u64 out_dirty_bytes;
+	__aligned_u64 out_runs;
+	__aligned_u64 out_cleared;
+	__aligned_u64 out_flushes;
+	__aligned_u64 out_walk_ns;
+};
+#define IODIRTY_HARVEST		_IO(IODIRTY_TYPE, IODIRTY_CMD_HARVEST)
 
 /**
  * enum iodirty_probe_op - which policy member IODIRTY_POLICY_PROBE calls

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulated DMA engine, the per-device IOTLB, and the ground-truth
+ * oracle.
+ *
+ * A DMA access is cut into pieces that never cross a domain granule; each
+ * piece is translated the way an IOMMU does it:
+ *   - IOTLB hit: use the cached translation.  A write through an entry
+ *     cached as dirty does NOT touch the PTE (the hardware already knows
+ *     the page is dirty); a write through an entry cached clean makes the
+ *     IOMMU set the dirty bit in the PTE and refresh the entry.
+ *   - IOTLB miss: walk the table (pt_hw_access), which checks permissions
+ *     and sets the accessed and, for a write, the dirty state with an
+ *     atomic compare-and-exchange, then cache the leaf.
+ * Dirty updates happen only while the domain's dirty tracking is on (the
+ * AMD HAD / VT-d SSADE enable); ARM HTTU with DBM always updates, as in
+ * the SMMUv3 driver, where enable/disable is a no-op.
+ *
+ * The bytes land in the page the IOAS says backs the IOVA (pinned user
+ * page, or a phantom area's single page); the page table's address is
+ * cross-checked against it, so a page-table bug shows up as a WARN, never
+ * as a stray write.
+ *
+ * Every write marks its granules in the HWPT's oracle, a shadow bitmap
+ * kept apart from the page table, IOTLB and policy; IODIRTY_ORACLE
+ * compares a harvested bitmap with it (missed / spurious pages).
+ *
+ * Locking: callers hold the IOAS rwsem for read (areas and table
+ * structure stable).  dev->iotlb.lock is held for one piece: lookup, PTE
+ * update, copy and oracle mark; iodirty_iotlb_invalidate() takes it too,
+ * so an invalidation completes only after DMA in flight through the old
+ * translation has landed.  Never sleeps under the lock; oracle chunks are
+ * allocated before it is taken.
+ */
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "iodirty.h"
+
+/*
+ * Modelled invalidation cost: a command costs IOTLB_CMD_NS; a range
+ * invalidation also costs IOTLB_PAGE_NS per 4 KiB of range (page-selective
+ * invalidation scales with the range), a whole-domain one a fixed
+ * IOTLB_ALL_NS (cheap to issue, but every entry must be refetched).
+ */
+#define IOTLB_CMD_NS	500
+#define IOTLB_PAGE_NS	1
+#define IOTLB_ALL_NS	2000
+
+/**
+ * iodirty_iotlb_init - empty IOTLB
+ * @tlb: the IOTLB
+ */
+void iodirty_iotlb_init(struct iodirty_iotlb_cache *tlb)
+{
+	memset(tlb, 0, sizeof(*tlb));
+	spin_lock_init(&tlb->lock);
+}
+
+/**
+ * iodirty_iotlb_invalidate - drop cached translations of [start, end)
+ * @dev: the device
+ * @start: first IOVA
+ * @end: end (exclusive); 0 with @start 0 means the whole domain
+ *
+ * Context: any; takes the IOTLB lock (waits for DMA in flight).
+ */
+void iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
+{
+	struct iodirty_iotlb_cache *tlb = &dev->iotlb;
+	bool all = !start && !end;
+	unsigned int i;
+
+	spin_lock(&tlb->lock);
+	for (i = 0; i < IODIRTY_IOTLB_ENTRIES; i++) {
+		struct iodirty_iotlb_entry *e = &tlb->e[i];
+
+		if (!e->valid)
+			continue;
+		if (all || (e->iova < end && start < e->iova + e->size)) {
+			e->valid = false;
+			tlb->dropped++;
+		}
+	}
+	if (all) {
+		tlb->inv_all++;
+		tlb->cost_ns += IOTLB_ALL_NS;
+	} else {
+		tlb->inv_range++;
+		tlb->cost_ns += IOTLB_CMD_NS + ((end - start) >> 12) * IOTLB_PAGE_NS;
+	}
+	spin_unlock(&tlb->lock);
+}
+
+static struct iodirty_iotlb_entry *iotlb_lookup(struct iodirty_iotlb_cache *tlb,
+						u64 iova)
+{
+	unsigned int i;
+
+	for (i = 0; i < IODIRTY_IOTLB_ENTRIES; i++) {
+		struct iodirty_iotlb_entry *e = &tlb->e[i];
+
+		if (e->valid && iova >= e->iova && iova - e->iova < e->size)
+			return e;
+	}
+	return NULL;
+}
+
+static void iotlb_fill(struct iodirty_iotlb_entry *e, const struct pt_xlate *x)
+{
+	e->iova = x->iova;
+	e->size = x->size;
+	e->pa = x->pa;
+	e->prot = x->prot;
+	e->dirty = x->dirty;
+	e->valid = true;
+}
+
+/* The walk a real IOMMU does on a miss, or to dirty a clean entry. */
+static int iommu_walk(struct iodirty_hwpt *hwpt, u64 iova, bool write,
+		      struct pt_xlate *x)
+{
+	bool track = READ_ONCE(hwpt->dirty_tracking) ||
+		     hwpt->model == IODIRTY_MODEL_ARM;
+	int ret;
+
+	if (write && track)
+		return pt_hw_access(&hwpt->pt, iova, PT_PROT_WRITE, x);
+	ret = pt_hw_access(&hwpt->pt, iova, PT_PROT_READ, x);
+	if (!ret && write && !(x->prot & PT_PROT_WRITE))
+		ret = -EACCES;
+	return ret;
+}
+
+/**
+ * iodirty_ioas_find_area - the area mapping @iova
+ * @ioas: the IOAS (rwsem held)
+ * @iova: the address
+ *
+ * Return: the area or NULL.
+ */
+struct iodirty_area *iodirty_ioas_find_area(struct iodirty_ioas *ioas, u64 iova)
+{
+	struct iodirty_area *a;
+
+	list_for_each_entry(a, &ioas->areas, node)
+		if (iova >= a->iova && iova - a->iova < a->length)
+			return a;
+	return NULL;
+}
+
+/* The page backing @iova according to the IOAS, and the offset in it. */
+static struct page *area_page(struct iodirty_area *a, u64 iova,
+			      unsigned long *off, u64 *pa)
+{
+	u64 o;
+
+	if (!a->pages) {
+		*off = iova & ~PAGE_MASK;
+		*pa = 0;	/* not checked: all leaves share one page */
+		return a->phantom_page;
+	}
+	o = iova - a->iova + a->offset;
+	*off = o & ~PAGE_MASK;
+	*pa = page_to_phys(a->pages[o >> PAGE_SHIFT]) + *off;
+	return a->pages[o >> PAGE_SHIFT];
+}
+
+static unsigned long *oracle_chunk(struct iodirty_hwpt *hwpt, u64 granule,
+				   bool alloc)
+{
+	unsigned long idx = granule / IODIRTY_ORACLE_CHUNK_BITS;
+	unsigned long *chunk = xa_load(&hwpt->oracle, idx);
+
+	if (chunk || !alloc)
+		return chunk;
+	chunk = (unsigned long *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!chunk)
+		return NULL;
+	if (xa_insert(&hwpt->oracle, idx, chunk, GFP_KERNEL_ACCOUNT)) {
+		free_page((unsigned long)chunk);
+		chunk = xa_load(&hwpt->oracle, idx);
+	}
+	return chunk;
+}
+
+/**
+ * iodirty_oracle_destroy - free a HWPT's shadow bitmap
+ * @hwpt: the HWPT
+ */
+void iodirty_oracle_destroy(struct iodirty_hwpt *hwpt)
+{
+	unsigned long idx;
+	void *chunk;
+
+	xa_for_each(&hwpt->oracle, idx, chunk)
+		free_page((unsigned long)chunk);
+	xa_destroy(&hwpt->oracle);
+}
+
+/* One piece, inside one granule: translate, check, copy, record. */
+static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
+		     u64 iova, u32 len, bool write, const u8 *src, u8 *dst,
+		     unsigned long *chunk, u64 granule, u64 *hits, u64 *misses)
+{
+	struct iodirty_hwpt *hwpt = dev->hwpt;
+	struct iodirty_iotlb_cache *tlb = &dev->iotlb;
+	struct iodirty_iotlb_entry *e;
+	unsigned long off;
+	struct pt_xlate x;
+	struct page *page;
+	u64 want_pa;
+	void *kaddr;
+	int ret = 0;
+	u32 i;
+
+	spin_lock(&tlb->lock);
+	e = iotlb_lookup(tlb, iova);
+	if (e) {
+		tlb->hits++;
+		(*hits)++;
+		if (write && !(e->prot & PT_PROT_WRITE)) {
+			ret = -EACCES;
+			goto out_unlock;
+		}
+		if (write && !e->dirty) {
+			/* clean entry: the IOMMU updates the PTE first */
+			ret = iommu_walk(hwpt, iova, true, &x);
+			if (ret)
+				goto out_unlock;
+			iotlb_fill(e, &x);
+		}
+	} else {
+		tlb->misses++;
+		(*misses)++;
+		ret = iommu_walk(hwpt, iova, write, &x);
+		if (ret)
+			goto out_unlock;
+		e = &tlb->e[tlb->next];
+		tlb->next = (tlb->next + 1) % IODIRTY_IOTLB_ENTRIES;
+		iotlb_fill(e, &x);
+	}
+
+	page = area_page(a, iova, &off, &want_pa);
+	if (a->pages && WARN_ONCE(e->pa + (iova - e->iova) != want_pa,
+				  "iodirty: IOVA %llx translates to %llx, IOAS says %llx\n",
+				  iova, e->pa + (iova - e->iova), want_pa)) {
+		ret = -EIO;
+		goto out_unlock;
+	}
+	kaddr = kmap_local_page(page);
+	if (write) {
+		if (src)
+			memcpy(kaddr + off, src, len);
+		else
+			for (i = 0; i < len; i++)
+				((u8 *)kaddr)[off + i] = (u8)(iova + i);
+		set_bit(granule % IODIRTY_ORACLE_CHUNK_BITS, chunk);
+	} else if (dst) {
+		memcpy(dst, kaddr + off, len);
+	}
+	kunmap_local(kaddr);
+out_unlock:
+	spin_unlock(&tlb->lock);
+	return ret;
+}
+
+/**
+ * iodirty_dma_access - the device reads or writes [iova, iova + len)
+ * @dev: an attached device
+ * @iova: first byte
+ * @len: bytes, at most PAGE_SIZE (callers chunk bigger transfers)
+ * @write: a DMA write
+ * @src: data to write, or NULL for the IOVA byte pattern
+ * @dst: buffer for a read, or NULL to discard
+ * @hits: incremented per IOTLB hit
+ * @misses: incremented per IOTLB miss
+ *
+ * Context: process context; the device's IOAS rwsem held for read.
+ *
+ * Return: 0, -ENOENT not mapped, -EACCES permission, -ENOMEM (oracle),
+ * -EIO the page table disagrees with the IOAS (a bug; WARNs).
+ */
+int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
+		       bool write, const u8 *src, u8 *dst, u64 *hits,
+		       u64 *misses)
+{
+	struct iodirty_hwpt *hwpt = dev->hwpt;
+	unsigned int gs = hwpt->pt.granule_shift;
+	struct iodirty_area *a = NULL;
+	unsigned long *chunk = NULL;
+	int ret;
+
+	while (len) {
+		u32 n = min_t(u64, len, (1ULL << gs) - (iova & ((1ULL << gs) - 1)));
+
+		if (!a || iova < a->iova || iova - a->iova >= a->length)
+			a = iodirty_ioas_find_area(hwpt->ioas, iova);
+		if (!a)
+			return -ENOENT;
+		if (write) {
+			chunk = oracle_chunk(hwpt, iova >> gs, true);
+			if (!chunk)
+				return -ENOMEM;
+		}
+		ret = dma_piece(dev, a, iova, n, write, src, dst, chunk,
+				iova >> gs, hits, misses);
+		if (ret)
+			return ret;
+		iova += n;
+		len -= n;
+		if (src)
+			src += n;
+		if (dst)
+			dst += n;
+	}
+	return 0;
+}
+
+static struct iodirty_device *device_get(struct iodirty_ucmd *ucmd, u32 id)
+{
+	struct iodirty_object *obj = iodirty_obj_get(ucmd->ictx, id,
+						     IODIRTY_OBJ_DEVICE);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) :
+			     container_of(obj, struct iodirty_device, obj);
+}
+
+/**
+ * iodirty_dma_ioctl - IODIRTY_DMA
+ * @ucmd: struct iodirty_dma
+ *
+ * Return: 0; -EOPNOTSUPP flags/reserved; -ENOENT unknown device or
+ * unmapped IOVA; -EINVAL device not attached, length 0 or > 16 MiB;
+ * -EOVERFLOW wrap; -EACCES permission; -EFAULT user buffer.
+ */
+int iodirty_dma_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_dma *cmd = ucmd->cmd;
+	bool write = cmd->flags & IODIRTY_DMA_WRITE;
+	u8 __user *ubuf = u64_to_user_ptr(cmd->user_buf);
+	struct iodirty_device *dev;
+	u64 done = 0, hits = 0, misses = 0;
+	u8 *bounce = NULL;
+	int ret = 0;
+
+	if (cmd->flags & ~IODIRTY_DMA_WRITE || cmd->__reserved)
+		return -EOPNOTSUPP;
+	dev = device_get(ucmd, cmd->dev_id);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	if (!dev->hwpt || !cmd->length || cmd->length > SZ_16M)
+		return -EINVAL;
+	if (cmd->iova + cmd->length - 1 < cmd->iova)
+		return -EOVERFLOW;
+	if (ubuf) {
+		bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
+
+	while (done < cmd->length && !ret) {
+		u64 iova = cmd->iova + done;
+		u32 n = min_t(u64, cmd->length - done,
+			      PAGE_SIZE - (iova & ~PAGE_MASK));
+
+		if (ubuf && write && copy_from_user(bounce, ubuf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		down_read(&dev->hwpt->ioas->rwsem);
+		ret = iodirty_dma_access(dev, iova, n, write, write ? bounce : NULL,
+					 write ? NULL : bounce, &hits, &misses);
+		up_read(&dev->hwpt->ioas->rwsem);
+		if (!ret && ubuf && !write && copy_to_user(ubuf + done, bounce, n))
+			ret = -EFAULT;
+		done += n;
+	}
+	kfree(bounce);
+	if (ret)
+		return ret;
+	cmd->out_iotlb_hits = hits;
+	cmd->out_iotlb_misses = misses;
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/**
+ * iodirty_iotlb_ioctl - IODIRTY_IOTLB
+ * @ucmd: struct iodirty_iotlb
+ *
+ * Return: 0; -EOPNOTSUPP flags/reserved; -ENOENT; -EINVAL both
+ * invalidation flags, or an empty/wrapping range.
+ */
+int iodirty_iotlb_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_iotlb *cmd = ucmd->cmd;
+	const u32 known = IODIRTY_IOTLB_INVALIDATE | IODIRTY_IOTLB_INVALIDATE_ALL;
+	struct iodirty_device *dev;
+	struct iodirty_iotlb_cache *tlb;
+	unsigned int i;
+
+	if (cmd->flags & ~known || cmd->__reserved)
+		return -EOPNOTSUPP;
+	dev = device_get(ucmd, cmd->dev_id);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	if (cmd->flags == known)
+		return -EINVAL;
+	if (cmd->flags & IODIRTY_IOTLB_INVALIDATE) {
+		if (!cmd->length || cmd->iova + cmd->length - 1 < cmd->iova)
+			return -EINVAL;
+		iodirty_iotlb_invalidate(dev, cmd->iova, cmd->iova + cmd->length);
+	} else if (cmd->flags & IODIRTY_IOTLB_INVALIDATE_ALL) {
+		iodirty_iotlb_invalidate(dev, 0, 0);
+	}
+	tlb = &dev->iotlb;
+	spin_lock(&tlb->lock);
+	cmd->out_entries = 0;
+	for (i = 0; i < IODIRTY_IOTLB_ENTRIES; i++)
+		cmd->out_entries += tlb->e[i].valid;
+	cmd->out_hits = tlb->hits;
+	cmd->out_misses = tlb->misses;
+	cmd->out_inv_range = tlb->inv_range;
+	cmd->out_inv_all = tlb->inv_all;
+	cmd->out_inv_dropped = tlb->dropped;
+	cmd->out_inv_cost_ns = tlb->cost_ns;
+	spin_unlock(&tlb->lock);
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* Units (bitmap bits of @ps) in [iova, iova+len) written since RESET. */
+static void oracle_written(struct iodirty_hwpt *hwpt, u64 iova, u64 len,
+			   u64 ps, unsigned long *w)
+{
+	unsigned int gs = hwpt->pt.granule_shift;
+	u64 g0 = iova >> gs, g1 = (iova + len - 1) >> gs;
+	unsigned long idx, *chunk, bit;
+
+	xa_for_each_range(&hwpt->oracle, idx, chunk,
+			  g0 / IODIRTY_ORACLE_CHUNK_BITS,
+			  g1 / IODIRTY_ORACLE_CHUNK_BITS) {
+		u64 base = (u64)idx * IODIRTY_ORACLE_CHUNK_BITS;
+
+		for_each_set_bit(bit, chunk, IODIRTY_ORACLE_CHUNK_BITS) {
+			u64 g = base + bit, s, e;
+
+			if (g < g0 || g > g1)
+				continue;
+			s = (g << gs) - iova;
+			e = s + (1ULL << gs) - 1;
+			bitmap_set(w, s / ps, e / ps - s / ps + 1);
+		}
+	}
+}
+
+/**
+ * iodirty_oracle_ioctl - IODIRTY_ORACLE
+ * @ucmd: struct iodirty_oracle
+ *
+ * Return: 0; -EOPNOTSUPP unknown op/reserved; -ENOENT unknown HWPT;
+ * -EINVAL bad range/page_size; -EOVERFLOW bitmap over 256 MiB; -EFAULT.
+ */
+int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_oracle *cmd = ucmd->cmd;
+	unsigned long *w = NULL, *h = NULL;
+	struct iodirty_object *obj;
+	struct iodirty_hwpt *hwpt;
+	u64 nbits, i, written = 0, missed = 0, spurious = 0;
+	unsigned long idx, *chunk;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	obj = iodirty_obj_get(ucmd->ictx, cmd->hwpt_id, IODIRTY_OBJ_HWPT);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	hwpt = container_of(obj, struct iodirty_hwpt, obj);
+	if (cmd->op == IODIRTY_ORACLE_RESET) {
+		xa_for_each(&hwpt->oracle, idx, chunk)
+			bitmap_zero(chunk, IODIRTY_ORACLE_CHUNK_BITS);
+		return 0;
+	}
+	if (cmd->op != IODIRTY_ORACLE_CHECK)
+		return -EOPNOTSUPP;
+	if (!cmd->page_size || !is_power_of_2(cmd->page_size) || !cmd->length ||
+	    cmd->iova % cmd->page_size || cmd->length % cmd->page_size ||
+	    cmd->iova + cmd->length - 1 < cmd->iova)
+		return -EINVAL;
+	nbits = cmd->length / cmd->page_size;
+	if (nbits > (u64)SZ_256M * BITS_PER_BYTE)
+		return -EOVERFLOW;
+	w = kvzalloc(BITS_TO_LONGS(nbits) * sizeof(long), GFP_KERNEL);
+	h = kvzalloc(BITS_TO_LONGS(nbits) * sizeof(long), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!w || !h)
+		goto out;
+	ret = -EFAULT;
+	if (copy_from_user(h, u64_to_user_ptr(cmd->data),
+			   DIV_ROUND_UP(nbits, BITS_PER_BYTE)))
+		goto out;
+	/* the user bitmap is little-endian bytes; so are our longs on LE */
+	if (nbits % BITS_PER_LONG)
+		h[nbits / BITS_PER_LONG] &= BITMAP_LAST_WORD_MASK(nbits);
+	oracle_written(hwpt, cmd->iova, cmd->length, cmd->page_size, w);
+	for (i = 0; i < BITS_TO_LONGS(nbits); i++) {
+		written += hweight_long(w[i]);
+		missed += hweight_long(w[i] & ~h[i]);
+		spurious += hweight_long(h[i] & ~w[i]);
+	}
+	cmd->out_written = written;
+	cmd->out_missed = missed;
+	cmd->out_spurious = spurious;
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	kvfree(w);
+	kvfree(h);
+	return ret;
+}
