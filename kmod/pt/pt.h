@@ -26,18 +26,28 @@
  *
  * Errors (distinct on purpose, documented in README):
  *  -EINVAL      iova / pa / length not aligned to the domain granule,
- *               bad format, bad va_bits, bad page size bitmap for format
+ *               bad format, bad va_bits, bad page size bitmap for format,
+ *               bad prot (must include PT_PROT_READ) / flags / access,
+ *               split to a size not smaller than the leaf
  *  -ENODATA     length 0
  *  -EOVERFLOW   iova + length wraps around 2^64
- *  -ERANGE      range is beyond the domain's IOVA space (va_bits)
- *  -EOPNOTSUPP  requested page size not in the domain's bitmap, or no
- *               allowed page size fits the alignment
+ *  -ERANGE      range is beyond the domain's IOVA space (va_bits), or pa
+ *               range beyond the format's output address size
+ *  -EOPNOTSUPP  requested page size not in the domain's bitmap
  *  -EEXIST      map over an existing mapping
  *  -ENOENT      unmap/translate/mark of a hole (nothing mapped)
  *  -EDOM        range cuts a leaf in two (split it first)
- *  -EACCES      hw_access/translate permission check failed
+ *  -EACCES      hw_access permission check failed; mark_dirty on an ARM
+ *               read-only leaf (ARM can only express dirty with DBM)
  *  -ENOMEM      table allocation failed (state rolled back)
+ * Range arguments are checked in the order ENODATA, EINVAL (alignment),
+ * EOVERFLOW, ERANGE, then per-operation arguments, then table state.
  * Every failing operation leaves the table exactly as it was.
+ *
+ * Map policy: with pgsize == 0 each step uses the largest size in the
+ * domain's bitmap that iova, pa and the remaining length are aligned to
+ * (the reference model in selftests/host/lib/refmodel.c mirrors it).
+ * Freshly mapped leaves are clean and, except ARM (AF set), not accessed.
  */
 #ifndef _IODIRTY_PT_H
 #define _IODIRTY_PT_H
@@ -120,18 +130,30 @@ struct pt_dirty_sink {
 
 /**
  * struct pt_dirty_stats - counters of one walk (added to, not reset)
+ * @tables: tables visited
+ * @leaves: leaf entries examined: every entry of the scanned part of each
+ *	leaf table, present or not (counting presence would cost the walker
+ *	about 25%), plus each present leaf entry above level 0 (AMD replicas
+ *	count each)
+ * @dirty_leaves: leaves found dirty
+ * @dirty_bytes: bytes reported dirty (clamped to the range)
+ * @runs: coalesced runs reported
+ * @cleared_leaves: leaves whose dirty state was cleared
+ * @kept_straddling: dirty leaves extending past the range: reported but
+ *	left dirty (never lost)
+ * @clear_start: union of cleared IOVA is [@clear_start, @clear_end)
+ * @clear_end: @clear_start >= @clear_end (e.g. both 0) means nothing
  */
 struct pt_dirty_stats {
-	u64 tables;		/* tables visited */
-	u64 leaves;		/* present leaves visited */
-	u64 dirty_leaves;	/* leaves found dirty */
-	u64 dirty_bytes;	/* bytes reported dirty */
-	u64 runs;		/* coalesced runs reported */
-	u64 cleared_leaves;	/* leaves whose dirty state was cleared */
-	u64 kept_straddling;	/* dirty leaves extending past the range:
-				 * reported but left dirty (never lost) */
-	u64 clear_start;	/* union of cleared IOVA: [start, end) */
-	u64 clear_end;		/* start > end (or both 0) when nothing */
+	u64 tables;
+	u64 leaves;
+	u64 dirty_leaves;
+	u64 dirty_bytes;
+	u64 runs;
+	u64 cleared_leaves;
+	u64 kept_straddling;
+	u64 clear_start;
+	u64 clear_end;
 };
 
 int pt_domain_init(struct pt_domain *d, enum pt_format fmt,
@@ -152,6 +174,15 @@ int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 			    const struct pt_dirty_sink *sink,
 			    struct pt_dirty_stats *stats);
 int pt_split_leaf(struct pt_domain *d, u64 iova, u64 new_size);
+
+/*
+ * Call @fn once per leaf overlapping [iova, iova + len), in IOVA order,
+ * with the whole leaf (not clamped; AMD replicas folded into one call,
+ * dirty/accessed ORed over them).  Non-zero from @fn stops and is
+ * returned.  For tests, debugfs and the fuzzer's consistency checks.
+ */
+int pt_for_each_leaf(struct pt_domain *d, u64 iova, u64 len,
+		     int (*fn)(void *arg, const struct pt_xlate *x), void *arg);
 
 /*
  * Bitmap writer.  Bit i covers IOVA [iova + i * page_size, +page_size);

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iodirty page-table core: format descriptor and per-entry helpers.
+ *
+ * struct pt_fmt holds what is constant per format (granule, VA/OA limits,
+ * page sizes).  The pt_e_*() helpers below take the format as their first
+ * argument and switch on it.  They are __always_inline: code that passes
+ * a compile-time constant format (the walker, instantiated once per
+ * format in pt_walk.c) gets straight-line code with no switch and no
+ * indirect call per entry; code that passes d->fmt (map, unmap, ...) pays
+ * one predictable branch per entry.
+ *
+ * Levels are numbered from the leaf: level 0 tables hold granule-sized
+ * leaves, an entry at level l covers 2^(granule_shift + 9 * l) bytes.
+ */
+#ifndef _IODIRTY_PT_FMT_H
+#define _IODIRTY_PT_FMT_H
+
+#include "pt.h"
+#include "pt_fmt_amdv1.h"
+#include "pt_fmt_vtdss.h"
+#include "pt_fmt_armv8.h"
+#include "pt_fmt_mock.h"
+
+#define PT_MAX_LEVELS	6
+
+/**
+ * struct pt_fmt - constant description of one format
+ * @fmt: PT_FMT_*
+ * @name: short name ("amdv1", ...)
+ * @granule_shift: log2 of the smallest leaf
+ * @min_va_bits: smallest IOVA space a domain may have
+ * @max_va_bits: largest IOVA space a domain may have
+ * @oa_bits: output (physical) addresses must be below 2^oa_bits
+ * @pgsizes: every leaf size the format can encode
+ */
+struct pt_fmt {
+	enum pt_format fmt;
+	const char *name;
+	unsigned int granule_shift;
+	unsigned int min_va_bits;
+	unsigned int max_va_bits;
+	unsigned int oa_bits;
+	u64 pgsizes;
+};
+
+extern const struct pt_fmt pt_fmt_table[PT_FMT_NR];
+
+static __always_inline unsigned int pt_gs(enum pt_format F)
+{
+	return F == PT_FMT_MOCK ? MOCK_GRANULE_SHIFT : 12;
+}
+
+/* log2 of the bytes one entry at @lvl covers */
+static __always_inline unsigned int pt_lvl_shift(enum pt_format F,
+						 unsigned int lvl)
+{
+	return pt_gs(F) + PT_TABLE_SHIFT * lvl;
+}
+
+static __always_inline bool pt_e_present(enum pt_format F, u64 e)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return amdv1_present(e);
+	case PT_FMT_VTDSS:
+		return vtdss_present(e);
+	case PT_FMT_ARMV8:
+		return armv8_present(e);
+	default:
+		return mock_present(e);
+	}
+}
+
+/* 1 if present, as a u64 that can be summed without a branch */
+static __always_inline u64 pt_e_present_bit(enum pt_format F, u64 e)
+{
+	if (F == PT_FMT_VTDSS)
+		return (e | (e >> 1)) & 1;
+	return e & 1;
+}
+
+/* only meaningful for a present entry */
+static __always_inline bool pt_e_is_table(enum pt_format F, u64 e,
+					  unsigned int lvl)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return amdv1_is_table(e);
+	case PT_FMT_VTDSS:
+		return vtdss_is_table(e, lvl);
+	case PT_FMT_ARMV8:
+		return armv8_is_table(e, lvl);
+	default:
+		return mock_is_table(e);
+	}
+}
+
+static __always_inline u64 *pt_e_table(enum pt_format F, u64 e)
+{
+	/* every format keeps a table pointer in bits 51:12 (ARM 47:12) */
+	return pt_va(e & (F == PT_FMT_ARMV8 ? ARMV8_ADDR : AMDV1_ADDR));
+}
+
+static __always_inline u64 pt_e_mk_table(enum pt_format F, unsigned int lvl,
+					 u64 pa)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return amdv1_mk_table(lvl, pa);
+	case PT_FMT_VTDSS:
+		return vtdss_mk_table(pa);
+	case PT_FMT_ARMV8:
+		return armv8_mk_table(pa);
+	default:
+		return mock_mk_table(lvl, pa);
+	}
+}
+
+/* size of the present leaf @e found at level @lvl */
+static __always_inline u64 pt_e_leaf_size(enum pt_format F, u64 e,
+					  unsigned int lvl)
+{
+	if (F == PT_FMT_AMDV1)
+		return amdv1_leaf_size(e, pt_lvl_shift(F, lvl));
+	return 1ULL << pt_lvl_shift(F, lvl);
+}
+
+/*
+ * A leaf of @size placed at level @lvl (size >= the level's entry size;
+ * larger only for AMD page-size-encoded leaves).  @pa is size aligned.
+ * The leaf is created clean and (except ARM, see pt_fmt_armv8.h) not
+ * accessed.
+ */
+static __always_inline u64 pt_e_mk_leaf(enum pt_format F, unsigned int lvl,
+					u64 pa, u64 size, unsigned int prot)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return amdv1_mk_leaf(pt_lvl_shift(F, lvl), pa, size, prot);
+	case PT_FMT_VTDSS:
+		return vtdss_mk_leaf(lvl, pa, prot);
+	case PT_FMT_ARMV8:
+		return armv8_mk_leaf(lvl, pa, prot);
+	default:
+		return mock_mk_leaf(pa, prot);
+	}
+}
+
+static __always_inline u64 pt_e_leaf_pa(enum pt_format F, u64 e, u64 size)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return amdv1_leaf_pa(e, size);
+	case PT_FMT_VTDSS:
+		return e & VTDSS_ADDR & ~(size - 1);
+	case PT_FMT_ARMV8:
+		return e & ARMV8_ADDR & ~(size - 1);
+	default:
+		return mock_leaf_pa(e) & ~(size - 1);
+	}
+}
+
+static __always_inline unsigned int pt_e_prot(enum pt_format F, u64 e)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return amdv1_prot(e);
+	case PT_FMT_VTDSS:
+		return vtdss_prot(e);
+	case PT_FMT_ARMV8:
+		return armv8_prot(e);
+	default:
+		return mock_prot(e);
+	}
+}
+
+/*
+ * Dirty test in two steps so a group of entries can be OR-reduced without
+ * a branch: OR together pt_e_dirty_word() of several entries and test the
+ * result against pt_dirty_test().
+ */
+static __always_inline u64 pt_e_dirty_word(enum pt_format F, u64 e)
+{
+	if (F == PT_FMT_ARMV8)
+		return armv8_dirty_word(e);
+	return e;
+}
+
+static __always_inline u64 pt_dirty_test(enum pt_format F)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return AMDV1_HD;
+	case PT_FMT_VTDSS:
+		return VTDSS_D;
+	case PT_FMT_ARMV8:
+		return ARMV8_DBM;
+	default:
+		return MOCK_HD;
+	}
+}
+
+static __always_inline bool pt_e_dirty(enum pt_format F, u64 e)
+{
+	return pt_e_dirty_word(F, e) & pt_dirty_test(F);
+}
+
+static __always_inline u64 pt_accessed_bit(enum pt_format F)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return AMDV1_HA;
+	case PT_FMT_VTDSS:
+		return VTDSS_A;
+	case PT_FMT_ARMV8:
+		return ARMV8_AF;
+	default:
+		return MOCK_HA;
+	}
+}
+
+static __always_inline bool pt_e_accessed(enum pt_format F, u64 e)
+{
+	return e & pt_accessed_bit(F);
+}
+
+/*
+ * @e with the dirty state set.  ARM can only make a DBM (writable) entry
+ * dirty: returns -EACCES for a read-only one.
+ */
+static __always_inline int pt_e_set_dirty(enum pt_format F, u64 e, u64 *newe)
+{
+	if (F == PT_FMT_ARMV8) {
+		if (!(e & ARMV8_DBM))
+			return -EACCES;
+		*newe = e & ~ARMV8_AP2;
+		return 0;
+	}
+	*newe = e | pt_dirty_test(F);
+	return 0;
+}
+
+/* The IOMMU's update of a leaf on a DMA access; -EACCES on a fault. */
+static __always_inline int pt_e_hw_update(enum pt_format F, u64 e,
+					  unsigned int access, u64 *newe)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return amdv1_hw_update(e, access, newe);
+	case PT_FMT_VTDSS:
+		return vtdss_hw_update(e, access, newe);
+	case PT_FMT_ARMV8:
+		return armv8_hw_update(e, access, newe);
+	default:
+		return mock_hw_update(e, access, newe);
+	}
+}
+
+/*
+ * Atomically make the leaf entry at @p clean, leaving every other bit as
+ * it is at the moment of the update (a concurrent A/AF set by the IOMMU
+ * survives).  See pt_walk.c for why this is safe against the IOMMU.
+ */
+static __always_inline void pt_e_clean(enum pt_format F, u64 *p)
+{
+	if (F == PT_FMT_ARMV8)
+		pt_atomic_or64(p, ARMV8_AP2);
+	else
+		pt_atomic_andnot64(p, pt_dirty_test(F));
+}
+
+#endif /* _IODIRTY_PT_FMT_H */
