@@ -129,7 +129,7 @@ vm-shell: all vm-image
 	$(Q)tools/vm/run --interactive
 
 vm-check: all vm-image
-	$(Q)tools/vm/run -- /opt/iodirty/run-vm-tests
+	$(Q)tools/vm/run --mem 2G --hugepages 160 -- /opt/iodirty/run-vm-tests
 
 vmrun-check: all vm-image
 	$(Q)selftests/vmrun/test_vm_run.sh

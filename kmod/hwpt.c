@@ -345,7 +345,9 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	if (h->iova % ioas->iova_alignment ||
 	    (h->iova + h->length) % ioas->iova_alignment)
 		return -EINVAL;
+	/* the bitmap writer's granules: 2 KiB .. 1 GiB, powers of two */
 	if (!h->page_size || !is_power_of_2(h->page_size) ||
+	    h->page_size < SZ_2K || h->page_size > SZ_1G ||
 	    h->iova & (h->page_size - 1) ||
 	    (h->iova + h->length) & (h->page_size - 1))
 		return -EINVAL;

@@ -428,8 +428,9 @@ err_unlock:
  * Unmaps every area inside [iova, iova + length) (iova 0 and length
  * U64_MAX: everything).  Areas are unmapped whole.
  *
- * Return: 0 with @length set to the bytes unmapped; -ENOENT when an area
- * is cut by the range or nothing is mapped in it; -EOVERFLOW on wrap;
+ * Return: 0 with @length set to the bytes unmapped (0 for unmap-all of an
+ * empty IOAS); -ENOENT when an area is cut by the range or nothing is
+ * mapped in it; -EOVERFLOW on wrap;
  * -EINVAL length 0.
  */
 int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
@@ -471,7 +472,8 @@ int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
 		area_unmap(ucmd->ictx, ioas, a);
 	}
 	up_write(&ioas->rwsem);
-	if (!unmapped)
+	/* unmap-all of an empty IOAS succeeds, as in iommufd */
+	if (!unmapped && !(cmd->iova == 0 && cmd->length == U64_MAX))
 		return -ENOENT;
 	cmd->length = unmapped;
 	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
