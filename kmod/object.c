@@ -137,8 +137,8 @@ void iodirty_obj_destroy(struct iodirty_ctx *ictx, struct iodirty_object *obj)
  * @ucmd: struct iommu_destroy
  *
  * Return: 0; -ENOENT for an unknown ID; -EBUSY when the object is in use
- * (an IOAS with HWPTs, a HWPT with devices attached, a device owned by a
- * selftest object or with a DMA worker running).
+ * (an IOAS with HWPTs, a HWPT with devices attached, a device that is
+ * attached, owned by a selftest object or running a DMA workload).
  */
 int iodirty_destroy_ioctl(struct iodirty_ucmd *ucmd)
 {
@@ -150,9 +150,14 @@ int iodirty_destroy_ioctl(struct iodirty_ucmd *ucmd)
 		return PTR_ERR(obj);
 	if (iodirty_obj_busy(obj))
 		return -EBUSY;
-	if (obj->type == IODIRTY_OBJ_DEVICE &&
-	    container_of(obj, struct iodirty_device, obj)->owner)
-		return -EBUSY;
+	if (obj->type == IODIRTY_OBJ_DEVICE) {
+		struct iodirty_device *dev = container_of(obj,
+						struct iodirty_device, obj);
+
+		/* owned by a selftest object, or still attached: detach first */
+		if (dev->owner || dev->hwpt)
+			return -EBUSY;
+	}
 	iodirty_obj_destroy(ucmd->ictx, obj);
 	return 0;
 }
