@@ -77,11 +77,15 @@ $(KMOD_KO): $(KMOD_SRCS) include/uapi/linux/iodirty.h $(wildcard include/uapi/li
 	$(Q)ln -sfn $(BUILD)/kmod/iodirty.ko kmod/iodirty.ko
 
 # ---- BPF objects and skeletons -----------------------------------------------
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+# Policies in bpf/, test programs in selftests/vm/progs/ (incl. *_fail.bpf.c,
+# which compile but must be rejected by the verifier).
+BPF_SRCS := $(wildcard bpf/*.bpf.c selftests/vm/progs/*.bpf.c)
+BPF_NAMES := $(notdir $(BPF_SRCS:.bpf.c=))
+BPF_OBJS := $(BPF_NAMES:%=$(BUILD)/bpf/%.bpf.o)
+BPF_SKELS := $(BPF_NAMES:%=$(BUILD)/bpf/%.skel.h)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
-	-I$(BUILD)/bpf -Ibpf -I$(LIBBPF_DIR)/include
+	-I$(BUILD)/bpf -Ibpf -Iselftests/vm/progs -I$(LIBBPF_DIR)/include
+vpath %.bpf.c bpf selftests/vm/progs
 
 bpf: $(BPF_OBJS) $(BPF_SKELS)
 
@@ -91,7 +95,7 @@ $(BUILD)/bpf/vmlinux.h: $(KMOD_KO)
 	$(Q)mkdir -p $(BUILD)/bpf
 	$(Q)$(BPFTOOL) -B $(VMLINUX_BTF) btf dump file $(KMOD_KO) format c > $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard bpf/*.h)
+$(BUILD)/bpf/%.bpf.o: %.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard bpf/*.h selftests/vm/progs/*.h)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o

@@ -135,8 +135,11 @@ int iodirty_device_attach(struct iodirty_ctx *ictx, struct iodirty_device *dev,
 	}
 found:
 	refcount_inc(&hwpt->obj.users);
+	/* harvests and scans walk the device list under the rwsem */
+	down_write(&hwpt->ioas->rwsem);
 	dev->hwpt = hwpt;
 	list_add_tail(&dev->hwpt_node, &hwpt->devices);
+	up_write(&hwpt->ioas->rwsem);
 	*out_hwpt_id = hwpt->obj.id;
 	return 0;
 }
@@ -156,9 +159,11 @@ void iodirty_device_detach(struct iodirty_ctx *ictx, struct iodirty_device *dev)
 	if (!hwpt)
 		return;
 	iodirty_workload_stop(dev);
+	down_write(&hwpt->ioas->rwsem);
 	iodirty_iotlb_invalidate(dev, 0, 0);
 	list_del_init(&dev->hwpt_node);
 	dev->hwpt = NULL;
+	up_write(&hwpt->ioas->rwsem);
 	refcount_dec(&hwpt->obj.users);
 	if (hwpt->auto_domain && list_empty(&hwpt->devices))
 		iodirty_obj_destroy(ictx, &hwpt->obj);

@@ -65,12 +65,15 @@ void iodirty_iotlb_init(struct iodirty_iotlb_cache *tlb)
  * @end: end (exclusive); 0 with @start 0 means the whole domain
  *
  * Context: any; takes the IOTLB lock (waits for DMA in flight).
+ *
+ * Return: the modelled cost of this invalidation, in ns.
  */
-void iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
+u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
 {
 	struct iodirty_iotlb_cache *tlb = &dev->iotlb;
 	bool all = !start && !end;
 	unsigned int i;
+	u64 cost;
 
 	spin_lock(&tlb->lock);
 	for (i = 0; i < IODIRTY_IOTLB_ENTRIES; i++) {
@@ -85,12 +88,14 @@ void iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
 	}
 	if (all) {
 		tlb->inv_all++;
-		tlb->cost_ns += IOTLB_ALL_NS;
+		cost = IOTLB_ALL_NS;
 	} else {
 		tlb->inv_range++;
-		tlb->cost_ns += IOTLB_CMD_NS + ((end - start) >> 12) * IOTLB_PAGE_NS;
+		cost = IOTLB_CMD_NS + ((end - start) >> 12) * IOTLB_PAGE_NS;
 	}
+	tlb->cost_ns += cost;
 	spin_unlock(&tlb->lock);
+	return cost;
 }
 
 static struct iodirty_iotlb_entry *iotlb_lookup(struct iodirty_iotlb_cache *tlb,
@@ -220,6 +225,7 @@ static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
 	if (e) {
 		tlb->hits++;
 		(*hits)++;
+		atomic64_inc(&hwpt->iotlb_hits);
 		if (write && !(e->prot & PT_PROT_WRITE)) {
 			ret = -EACCES;
 			goto out_unlock;
@@ -234,6 +240,7 @@ static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
 	} else {
 		tlb->misses++;
 		(*misses)++;
+		atomic64_inc(&hwpt->iotlb_misses);
 		ret = iommu_walk(hwpt, iova, write, &x);
 		if (ret)
 			goto out_unlock;

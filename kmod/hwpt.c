@@ -25,6 +25,27 @@
 #include <linux/vmalloc.h>
 
 #include "iodirty.h"
+#include "iodirty_trace.h"
+
+/*
+ * Global domain IDs: contexts are per file, but BPF programs (policies,
+ * tracing) see every domain, so each HWPT also gets a module-wide ID.
+ * Lookups run under RCU from any context; HWPT memory is freed after a
+ * grace period (object.c).
+ */
+static DEFINE_XARRAY_ALLOC1(iodirty_domains);
+
+/**
+ * iodirty_domain_lookup - find a HWPT by global ID
+ * @gid: the ID
+ *
+ * Context: rcu_read_lock() held; the result is valid until it is dropped
+ * (counters only: the page table may be going away).
+ */
+struct iodirty_hwpt *iodirty_domain_lookup(u32 gid)
+{
+	return xa_load(&iodirty_domains, gid);
+}
 
 /* Largest user bitmap one harvest maps: 1 GiB of bits = 32 TiB at 4 KiB. */
 #define IODIRTY_BITMAP_MAX	SZ_1G
@@ -71,11 +92,15 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 	hwpt->ioas = ioas;
 	INIT_LIST_HEAD(&hwpt->devices);
 	xa_init(&hwpt->oracle);
+	ret = xa_alloc(&iodirty_domains, &hwpt->gid, NULL, xa_limit_32b,
+		       GFP_KERNEL);
+	if (ret)
+		goto err_obj;
 	ret = pt_domain_init(&hwpt->pt, iodirty_model_format(dev->model),
 			     dev->model == IODIRTY_MODEL_MOCK ? 32 : 48,
 			     dev->pgsize_bitmap);
 	if (ret)
-		goto err_obj;
+		goto err_gid;
 
 	down_write(&ioas->rwsem);
 	start = dev->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_START : 0;
@@ -94,11 +119,14 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 	ioas_update_alignment(ioas);
 	up_write(&ioas->rwsem);
 	refcount_inc(&ioas->obj.users);
+	xa_store(&iodirty_domains, hwpt->gid, hwpt, GFP_KERNEL);
 	return hwpt;
 
 err_unlock:
 	up_write(&ioas->rwsem);
 	pt_domain_destroy(&hwpt->pt);
+err_gid:
+	xa_erase(&iodirty_domains, hwpt->gid);
 err_obj:
 	iodirty_obj_abort(ictx, &hwpt->obj);
 	return ERR_PTR(ret);
@@ -113,6 +141,8 @@ void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt)
 	struct iodirty_ioas *ioas = hwpt->ioas;
 
 	WARN_ON(!list_empty(&hwpt->devices));
+	iodirty_scanner_free(hwpt);
+	xa_erase(&iodirty_domains, hwpt->gid);
 	down_write(&ioas->rwsem);
 	list_del(&hwpt->ioas_node);
 	ioas_update_alignment(ioas);
@@ -127,18 +157,169 @@ void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt)
  * device attached to the domain
  * @hwpt: the domain
  * @start: first IOVA
- * @end: end (exclusive)
+ * @end: end (exclusive); @start == @end == 0 invalidates everything
+ * @by: who asked (for the tracepoint)
  *
- * Context: may be called with the IOAS rwsem held (either way).
+ * Context: the IOAS rwsem held (either way), which keeps the device list
+ * stable; waits for DMA in flight through the invalidated entries.
  */
-void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end)
+void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end,
+			enum iodirty_flush_by by)
 {
 	struct iodirty_device *dev;
+	u64 cost = 0;
 
 	list_for_each_entry(dev, &hwpt->devices, hwpt_node)
-		iodirty_iotlb_invalidate(dev, start, end);
-	hwpt->flushes++;
-	hwpt->flushed_bytes += end - start;
+		cost += iodirty_iotlb_invalidate(dev, start, end);
+	atomic64_inc(&hwpt->flushes);
+	atomic64_add(end - start, &hwpt->flushed_bytes);
+	atomic64_add(cost, &hwpt->inv_cost_ns);
+	trace_iodirty_flush(hwpt->gid, start, end, !start && !end, by);
+}
+
+/*
+ * Harvest batches.  Every range a harvest clears joins the batch; when it
+ * is full, and once at the end, iodirty_ops.flush decides what to
+ * invalidate.  Whatever is still pending when the harvest ends is
+ * invalidated by the floor before the harvest returns: until then a device
+ * could write through a cached dirty translation without the page being
+ * reported again.
+ */
+
+/**
+ * iodirty_batch_init - start an empty batch
+ * @b: the batch
+ * @hwpt: the domain (NULL for a probe)
+ */
+void iodirty_batch_init(struct iodirty_flush_batch *b, struct iodirty_hwpt *hwpt)
+{
+	memset(b, 0, sizeof(*b));
+	b->hwpt = hwpt;
+	if (hwpt) {
+		b->ctx.hwpt_id = hwpt->gid;
+		b->ctx.model = hwpt->model;
+	}
+}
+
+static void batch_drop(struct iodirty_flush_batch *b, unsigned int i)
+{
+	memmove(&b->start[i], &b->start[i + 1], (b->nr - i - 1) * sizeof(u64));
+	memmove(&b->end[i], &b->end[i + 1], (b->nr - i - 1) * sizeof(u64));
+	b->nr--;
+}
+
+static void batch_flush_pending(struct iodirty_flush_batch *b,
+				enum iodirty_flush_by by)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr; i++) {
+		if (b->hwpt)
+			iodirty_hwpt_flush(b->hwpt, b->start[i], b->end[i], by);
+		b->flushes++;
+	}
+	if (by == IODIRTY_FLUSH_BY_FLOOR && b->nr && b->hwpt) {
+		atomic64_add(b->nr, &b->hwpt->floor_flushes);
+		atomic64_add(b->nr, &iodirty_stats[IODIRTY_STAT_FLOOR_FLUSHES]);
+	}
+	b->nr = 0;
+}
+
+static void batch_consult(struct iodirty_flush_batch *b, bool final)
+{
+	unsigned int i, gs = b->hwpt ? b->hwpt->pt.granule_shift : 12;
+	enum iodirty_flush_by by;
+	u64 pages = 0;
+
+	if (!b->nr)
+		return;
+	for (i = 0; i < b->nr; i++)
+		pages += (b->end[i] - b->start[i]) >> gs;
+	b->ctx.pending_pages = pages;
+	b->ctx.pending_ranges = b->nr;
+	b->ctx.pending_start = b->start[0];
+	b->ctx.pending_end = b->end[b->nr - 1];
+	b->ctx.pending_ns = ktime_get_ns() - b->first_ns;
+	b->ctx.final = final;
+	switch (iodirty_policy_flush(b)) {
+	case IODIRTY_FLUSH_RANGES:
+		by = b->from_bpf ? IODIRTY_FLUSH_BY_POLICY : IODIRTY_FLUSH_BY_DEFAULT;
+		batch_flush_pending(b, by);
+		break;
+	case IODIRTY_FLUSH_DOMAIN:
+		if (b->hwpt)
+			iodirty_hwpt_flush(b->hwpt, 0, 0, IODIRTY_FLUSH_BY_POLICY);
+		b->flushes++;
+		b->nr = 0;
+		break;
+	default:	/* DEFER: the caller keeps them; the floor remains */
+		break;
+	}
+}
+
+/**
+ * iodirty_batch_cleared - pt_dirty_sink.cleared: a range was cleared
+ * @arg: the batch
+ * @iova: start
+ * @len: bytes
+ */
+void iodirty_batch_cleared(void *arg, u64 iova, u64 len)
+{
+	struct iodirty_flush_batch *b = arg;
+
+	if (!b->nr)
+		b->first_ns = ktime_get_ns();
+	if (b->nr && b->end[b->nr - 1] == iova) {
+		b->end[b->nr - 1] += len;
+		return;
+	}
+	if (b->nr == IODIRTY_PENDING_MAX) {
+		batch_consult(b, false);
+		if (b->nr == IODIRTY_PENDING_MAX) {
+			/* deferred and full: keep one covering range */
+			b->end[0] = b->end[b->nr - 1];
+			b->nr = 1;
+		}
+		if (!b->nr)
+			b->first_ns = ktime_get_ns();
+	}
+	b->start[b->nr] = iova;
+	b->end[b->nr] = iova + len;
+	b->nr++;
+}
+
+/**
+ * iodirty_batch_finish - end of a harvest: final policy call, then floor
+ * @b: the batch; empty afterwards
+ */
+void iodirty_batch_finish(struct iodirty_flush_batch *b)
+{
+	batch_consult(b, true);
+	batch_flush_pending(b, IODIRTY_FLUSH_BY_FLOOR);
+}
+
+/**
+ * iodirty_batch_flush_range - a policy invalidates [start, end) itself
+ * @b: the batch
+ * @start: first IOVA
+ * @end: end (exclusive)
+ *
+ * Return: 0.
+ */
+int iodirty_batch_flush_range(struct iodirty_flush_batch *b, u64 start, u64 end)
+{
+	unsigned int i = 0;
+
+	if (b->hwpt)
+		iodirty_hwpt_flush(b->hwpt, start, end, IODIRTY_FLUSH_BY_POLICY);
+	b->flushes++;
+	while (i < b->nr) {
+		if (b->start[i] >= start && b->end[i] <= end)
+			batch_drop(b, i);
+		else
+			i++;
+	}
+	return 0;
 }
 
 static struct iodirty_hwpt *hwpt_get(struct iodirty_ucmd *ucmd, u32 id)
@@ -217,6 +398,7 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 {
 	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
 	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	struct iodirty_flush_batch *b = NULL;
 	struct pt_dirty_stats st = {};
 	struct pt_dirty_sink sink = {};
 	struct iodirty_hwpt *hwpt;
@@ -233,6 +415,14 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 	if (enable == hwpt->dirty_tracking)
 		return 0;
 
+	if (enable) {
+		b = kmalloc(sizeof(*b), GFP_KERNEL);
+		if (!b)
+			return -ENOMEM;
+		iodirty_batch_init(b, hwpt);
+		sink.cleared = iodirty_batch_cleared;
+		sink.arg = b;
+	}
 	down_read(&hwpt->ioas->rwsem);
 	if (enable) {
 		list_for_each_entry(a, &hwpt->ioas->areas, node) {
@@ -241,12 +431,12 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 			if (ret)
 				break;
 		}
-		if (st.clear_start < st.clear_end)
-			iodirty_hwpt_flush(hwpt, st.clear_start, st.clear_end);
+		iodirty_batch_finish(b);
 	}
 	if (!ret)
 		WRITE_ONCE(hwpt->dirty_tracking, enable);
 	up_read(&hwpt->ioas->rwsem);
+	kfree(b);
 	return ret;
 }
 
@@ -321,8 +511,10 @@ struct harvest_args {
  * argument checks come first, in iommufd's order; nothing changes on error.
  */
 static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
-			struct pt_dirty_stats *st, u64 *flushes, u64 *walk_ns)
+			struct pt_dirty_stats *st, u64 *flushes, u64 *walk_ns,
+			u32 *gid)
 {
+	struct iodirty_flush_batch *b;
 	const u32 known = IODIRTY_HARVEST_NO_CLEAR |
 			  IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE;
 	struct iodirty_ubitmap ub = {};
@@ -356,6 +548,11 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	if (!READ_ONCE(hwpt->dirty_tracking))
 		return -EINVAL;
 
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	iodirty_batch_init(b, hwpt);
+	*gid = hwpt->gid;
 	down_read(&ioas->rwsem);
 	if (!iodirty_ioas_covers(ioas, h->iova, h->length)) {
 		ret = -ENOENT;
@@ -367,20 +564,30 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 			goto out_release;
 		sink.bitmap = &ub.bm;
 	}
+	if (!(h->flags & IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE)) {
+		sink.cleared = iodirty_batch_cleared;
+		sink.arg = b;
+	}
+	trace_iodirty_harvest_begin(hwpt->gid, h->iova, h->length, h->flags);
 	t0 = ktime_get_ns();
 	ret = pt_read_and_clear_dirty(&hwpt->pt, h->iova, h->length,
 				      h->flags & IODIRTY_HARVEST_NO_CLEAR ?
 				      PT_DIRTY_NO_CLEAR : 0, &sink, st);
 	*walk_ns = ktime_get_ns() - t0;
-	if (st->clear_start < st->clear_end &&
-	    !(h->flags & IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE)) {
-		iodirty_hwpt_flush(hwpt, st->clear_start, st->clear_end);
-		(*flushes)++;
-	}
+	/* whatever the walk's outcome, what it cleared is invalidated */
+	iodirty_batch_finish(b);
+	*flushes = b->flushes;
+	atomic64_inc(&hwpt->harvests);
+	iodirty_stat_inc(IODIRTY_STAT_HARVESTS);
+	atomic64_add(b->flushes, &iodirty_stats[IODIRTY_STAT_FLUSHES]);
+	trace_iodirty_harvest_end(hwpt->gid, st->leaves, st->dirty_leaves,
+				  st->dirty_bytes, st->cleared_leaves, b->flushes,
+				  ktime_get_ns() - t0, ret);
 out_release:
 	ubitmap_release(&ub);
 out_unlock:
 	up_read(&ioas->rwsem);
+	kfree(b);
 	return ret;
 }
 
@@ -407,12 +614,13 @@ int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd)
 	};
 	struct pt_dirty_stats st = {};
 	u64 flushes = 0, ns;
+	u32 gid;
 
 	/* the only UAPI flag, NO_CLEAR, has the same value internally */
 	if (cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)
 		return -EOPNOTSUPP;
 	h.flags = cmd->flags;
-	return hwpt_harvest(ucmd, &h, &st, &flushes, &ns);
+	return hwpt_harvest(ucmd, &h, &st, &flushes, &ns, &gid);
 }
 
 /**
@@ -432,9 +640,10 @@ int iodirty_harvest_ioctl(struct iodirty_ucmd *ucmd)
 	};
 	struct pt_dirty_stats st = {};
 	u64 flushes = 0, ns = 0;
+	u32 gid = 0;
 	int ret;
 
-	ret = hwpt_harvest(ucmd, &h, &st, &flushes, &ns);
+	ret = hwpt_harvest(ucmd, &h, &st, &flushes, &ns, &gid);
 	if (ret)
 		return ret;
 	cmd->out_leaves = st.leaves;
@@ -444,5 +653,6 @@ int iodirty_harvest_ioctl(struct iodirty_ucmd *ucmd)
 	cmd->out_cleared = st.cleared_leaves;
 	cmd->out_flushes = flushes;
 	cmd->out_walk_ns = ns;
+	cmd->out_domain_id = gid;
 	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 }

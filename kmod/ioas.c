@@ -164,7 +164,8 @@ static void area_unmap(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
 
 	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
 		pt_unmap(&hwpt->pt, a->iova, a->length, NULL);
-		iodirty_hwpt_flush(hwpt, a->iova, a->iova + a->length);
+		iodirty_hwpt_flush(hwpt, a->iova, a->iova + a->length,
+				   IODIRTY_FLUSH_BY_DEFAULT);
 	}
 	list_del(&a->node);
 	area_free(ictx, a);

@@ -19,60 +19,7 @@
 
 #include "pt.h"
 
-#define IODIRTY_OPS_NAME_LEN	32
-
-/**
- * struct iodirty_flush_ctx - read-only input of iodirty_ops.flush
- * @hwpt_id: object ID of the HWPT being harvested (0 for a probe)
- * @pending_pages: pages cleared and not yet invalidated
- * @pending_ranges: number of disjoint cleared ranges
- * @pending_start: lowest pending IOVA
- * @pending_end: end (exclusive) of the highest pending range
- * @pending_ns: time since the oldest pending clear, in ns
- */
-struct iodirty_flush_ctx {
-	u64 hwpt_id;
-	u64 pending_pages;
-	u64 pending_ranges;
-	u64 pending_start;
-	u64 pending_end;
-	u64 pending_ns;
-};
-
-/**
- * struct iodirty_exit_info - passed to iodirty_ops.exit and kept for
- * userspace (sysfs and the status ioctl) after the policy is gone
- * @kind: enum iodirty_exit_kind
- * @reason: a reason code, 0 for a plain detach
- * @msg: human-readable explanation
- */
-struct iodirty_exit_info {
-	u32 kind;
-	s32 reason;
-	char msg[128];
-};
-
-/**
- * struct iodirty_ops - a BPF dirty-tracking policy (struct_ops)
- * @flush: decide what to invalidate of the cleared-but-not-yet-flushed
- *	ranges of a harvest.  Returns an enum iodirty_flush_verdict; any
- *	other value ejects the policy.  Called without sleeping.
- * @init: called once when the policy is attached, before any other
- *	member; a non-zero return refuses the attach with that errno.
- * @exit: called once when the policy stops, with the reason.
- * @flags: must be 0 (no flags are defined yet; unknown bits are refused)
- * @timeout_ms: upper bound the kernel grants a single member call
- *	(0 = default)
- * @name: policy name, [A-Za-z0-9_.-], shown in status and exit info
- */
-struct iodirty_ops {
-	s32 (*flush)(struct iodirty_flush_ctx *ctx);
-	s32 (*init)(void);
-	void (*exit)(struct iodirty_exit_info *info);
-	u64 flags;
-	u32 timeout_ms;
-	char name[IODIRTY_OPS_NAME_LEN];
-};
+#include "policy.h"
 
 extern atomic64_t iodirty_stats[IODIRTY_STAT__MAX];
 
@@ -103,6 +50,7 @@ struct iodirty_object {
 	enum iodirty_obj_type type;
 	u32 id;
 	refcount_t users;
+	struct rcu_head rcu;	/* HWPTs are read by kfuncs under RCU */
 };
 
 /**
@@ -196,6 +144,7 @@ void iodirty_ioas_limits(struct iodirty_ioas *ioas, u64 *start, u64 *last);
 
 
 struct iodirty_hwpt;
+struct iodirty_scanner;
 
 #define IODIRTY_IOTLB_ENTRIES	64
 
@@ -292,8 +241,15 @@ struct iodirty_device {
  * @dirty_ops: allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
  * @dirty_tracking: tracking currently enabled
  * @devices: attached struct iodirty_device
+ * @gid: global ID (the hwpt_id BPF contexts and tracepoints carry)
  * @flushes: IOTLB invalidations issued for this domain
  * @flushed_bytes: IOVA bytes those invalidations covered
+ * @floor_flushes: invalidations the safety floor added
+ * @harvests: harvests and scans of the domain
+ * @iotlb_hits: DMA translations served by an IOTLB
+ * @iotlb_misses: DMA translations that walked the table
+ * @inv_cost_ns: modelled cost of the invalidations
+ * @scanner: background scanner, once used (scan.c)
  * @oracle: shadow bitmap of every DMA write, granule bits in chunks of
  *	IODIRTY_ORACLE_CHUNK_BITS indexed by (iova >> granule) / chunk bits
  */
@@ -307,9 +263,66 @@ struct iodirty_hwpt {
 	bool dirty_ops;
 	bool dirty_tracking;
 	struct list_head devices;
-	u64 flushes;
-	u64 flushed_bytes;
+	u32 gid;
+	atomic64_t flushes;
+	atomic64_t flushed_bytes;
+	atomic64_t floor_flushes;
+	atomic64_t harvests;
+	atomic64_t scans;
+	atomic64_t iotlb_hits;
+	atomic64_t iotlb_misses;
+	atomic64_t inv_cost_ns;
+	struct iodirty_scanner *scanner;
 	struct xarray oracle;
+};
+
+/* who asked for an invalidation (tracepoint iodirty_flush "by") */
+enum iodirty_flush_by {
+	IODIRTY_FLUSH_BY_DEFAULT = 0,
+	IODIRTY_FLUSH_BY_POLICY = 1,
+	IODIRTY_FLUSH_BY_FLOOR = 2,
+};
+
+#define IODIRTY_PENDING_MAX	16
+#define IODIRTY_CALL_FLUSH	0x464c5553	/* "FLUS" */
+#define IODIRTY_CALL_EXPORT	0x45585054	/* "EXPT" */
+
+/**
+ * struct iodirty_flush_batch - cleared ranges of one harvest that still
+ * await IOTLB invalidation, and the flush member's context
+ * @ctx: what iodirty_ops.flush sees (kfuncs find the batch from it)
+ * @magic: IODIRTY_CALL_FLUSH while the flush member runs, else 0; kfuncs
+ *	check it at run time
+ * @from_bpf: the last verdict came from a BPF policy
+ * @name: who gave the last verdict
+ * @hwpt: the domain (NULL for IODIRTY_POLICY_PROBE)
+ * @start: pending ranges, sorted, disjoint
+ * @end: their ends (exclusive)
+ * @nr: pending ranges
+ * @first_ns: when the oldest pending range was cleared
+ * @flushes: invalidations issued for this batch
+ */
+struct iodirty_flush_batch {
+	struct iodirty_flush_ctx ctx;
+	u32 magic;
+	bool from_bpf;
+	char name[IODIRTY_OPS_NAME_LEN];
+	struct iodirty_hwpt *hwpt;
+	u64 start[IODIRTY_PENDING_MAX];
+	u64 end[IODIRTY_PENDING_MAX];
+	unsigned int nr;
+	u64 first_ns;
+	u64 flushes;
+};
+
+/**
+ * struct iodirty_export_call - one call of iodirty_ops.export
+ * @ctx: what the member sees
+ * @magic: IODIRTY_CALL_EXPORT during the call
+ */
+struct iodirty_export_call {
+	struct iodirty_run_ctx ctx;
+	u32 magic;
 };
 
 #define IODIRTY_ORACLE_CHUNK_BITS	(PAGE_SIZE * BITS_PER_BYTE)
@@ -329,14 +342,15 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 					struct iodirty_ioas *ioas,
 					struct iodirty_device *dev, bool dirty);
 void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt);
-void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end);
+void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end,
+			enum iodirty_flush_by by);
 int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd);
 
 /* dma.c */
 void iodirty_iotlb_init(struct iodirty_iotlb_cache *tlb);
-void iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end);
+u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end);
 int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 		       bool write, const u8 *src, u8 *dst, u64 *hits,
 		       u64 *misses);
@@ -364,11 +378,31 @@ void iodirty_selftest_destroy(struct iodirty_ctx *ictx,
 /* policy.c */
 int iodirty_policy_init(void);
 void iodirty_policy_exit(void);
-int iodirty_policy_flush(struct iodirty_flush_ctx *ctx, bool *from_bpf,
-			 char *name, size_t name_len);
 
 /* kfuncs.c */
 int iodirty_kfuncs_init(void);
+
+/* policy.c */
+extern struct btf *iodirty_btf;
+void iodirty_policy_eject(struct iodirty_ops *ops, u32 kind, u32 reason,
+			  s64 code, const char *fmt, ...) __printf(5, 6);
+struct iodirty_ops *iodirty_policy_current(void);
+int iodirty_policy_flush(struct iodirty_flush_batch *b);
+bool iodirty_policy_sample(struct iodirty_sample_ctx *ctx);
+void iodirty_policy_export(struct iodirty_export_call *e);
+int iodirty_status_ioctl(struct iodirty_ucmd *ucmd);
+
+/* hwpt.c: harvest batches and the global domain registry */
+void iodirty_batch_init(struct iodirty_flush_batch *b, struct iodirty_hwpt *hwpt);
+void iodirty_batch_cleared(void *arg, u64 iova, u64 len);
+void iodirty_batch_finish(struct iodirty_flush_batch *b);
+int iodirty_batch_flush_range(struct iodirty_flush_batch *b, u64 start, u64 end);
+struct iodirty_hwpt *iodirty_domain_lookup(u32 gid);
+
+/* scan.c */
+int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd);
+void iodirty_scanner_stop(struct iodirty_hwpt *hwpt);
+void iodirty_scanner_free(struct iodirty_hwpt *hwpt);
 
 /* ioctl handlers */
 int iodirty_ucmd_respond(struct iodirty_ucmd *ucmd, size_t cmd_len);

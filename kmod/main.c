@@ -30,6 +30,9 @@
 
 #include "iodirty.h"
 
+#define CREATE_TRACE_POINTS
+#include "iodirty_trace.h"
+
 atomic64_t iodirty_stats[IODIRTY_STAT__MAX];
 
 union iodirty_ucmd_buffer {
@@ -52,6 +55,8 @@ union iodirty_ucmd_buffer {
 	struct iodirty_oracle oracle;
 	struct iodirty_phantom_map phantom_map;
 	struct iodirty_harvest harvest;
+	struct iodirty_status status;
+	struct iodirty_scan scan;
 };
 
 struct iodirty_ioctl_op {
@@ -112,6 +117,10 @@ static const struct iodirty_ioctl_op iodirty_ioctl_ops[] = {
 		 struct iodirty_phantom_map, pgsize),
 	IOCTL_OP(IODIRTY_HARVEST, iodirty_harvest_ioctl, struct iodirty_harvest,
 		 out_walk_ns),
+	IOCTL_OP(IODIRTY_STATUS, iodirty_status_ioctl, struct iodirty_status,
+		 out_exit_msg),
+	IOCTL_OP(IODIRTY_SCAN, iodirty_scan_ioctl, struct iodirty_scan,
+		 out_domain_id),
 };
 
 /**

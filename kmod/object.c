@@ -76,7 +76,8 @@ void iodirty_obj_finalize(struct iodirty_ctx *ictx, struct iodirty_object *obj)
 void iodirty_obj_abort(struct iodirty_ctx *ictx, struct iodirty_object *obj)
 {
 	xa_erase(&ictx->objects, obj->id);
-	kfree(obj);
+	/* kfuncs may still be reading a HWPT's counters under RCU */
+	kfree_rcu(obj, rcu);
 }
 
 /**
@@ -218,11 +219,15 @@ void iodirty_ctx_release(struct iodirty_ctx *ictx)
 	unsigned int i;
 
 	mutex_lock(&ictx->lock);
-	/* running DMA threads hold their devices: stop them first */
-	xa_for_each(&ictx->objects, index, obj)
+	/* running DMA threads and scanners hold their objects: stop them */
+	xa_for_each(&ictx->objects, index, obj) {
 		if (obj->type == IODIRTY_OBJ_DEVICE)
 			iodirty_workload_stop(container_of(obj,
 					struct iodirty_device, obj));
+		if (obj->type == IODIRTY_OBJ_HWPT)
+			iodirty_scanner_stop(container_of(obj,
+					struct iodirty_hwpt, obj));
+	}
 	for (i = 0; i < ARRAY_SIZE(order); i++)
 		while (iodirty_ctx_destroy_type(ictx, order[i]))
 			;

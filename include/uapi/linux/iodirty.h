@@ -38,23 +38,70 @@ enum iodirty_flush_verdict {
 };
 
 /**
- * enum iodirty_exit_kind - why a policy stopped
- * @IODIRTY_EXIT_NONE: still running
+ * enum iodirty_exit_kind - why a policy stopped (struct iodirty_exit_info)
+ * @IODIRTY_EXIT_NONE: still running (or never attached)
  * @IODIRTY_EXIT_UNREG: detached by userspace (link closed or detached)
- * @IODIRTY_EXIT_ERROR: ejected by the kernel (see reason and message)
+ * @IODIRTY_EXIT_REPLACED: replaced atomically by another policy
+ * @IODIRTY_EXIT_ADMIN: BPF policies disabled by the administrator
+ *	(/sys/module/iodirty/parameters/bpf_policies)
+ * @IODIRTY_EXIT_ERROR: ejected by the kernel; the reason says why
+ * @IODIRTY_EXIT_ERROR_BPF: the policy called bpf_iodirty_error()
  */
 enum iodirty_exit_kind {
 	IODIRTY_EXIT_NONE = 0,
 	IODIRTY_EXIT_UNREG = 64,
+	IODIRTY_EXIT_REPLACED = 65,
+	IODIRTY_EXIT_ADMIN = 66,
 	IODIRTY_EXIT_ERROR = 1024,
+	IODIRTY_EXIT_ERROR_BPF = 1025,
+};
+
+/**
+ * enum iodirty_exit_reason - detail of an exit
+ * @IODIRTY_EXIT_REASON_NONE: plain detach
+ * @IODIRTY_EXIT_REASON_BPF_ERROR: bpf_iodirty_error() (code in exit info)
+ * @IODIRTY_EXIT_REASON_BAD_RETURN: a member returned an invalid value
+ * @IODIRTY_EXIT_REASON_TIMEOUT: a member overran timeout_ms
+ * @IODIRTY_EXIT_REASON_BAD_KFUNC_USE: a kfunc was called outside the
+ *	member it belongs to, or with bad arguments
+ * @IODIRTY_EXIT_REASON_DISABLED: bpf_policies set to 0
+ * @IODIRTY_EXIT_REASON_REPLACED: bpf_link__update_map() replaced it
+ */
+enum iodirty_exit_reason {
+	IODIRTY_EXIT_REASON_NONE = 0,
+	IODIRTY_EXIT_REASON_BPF_ERROR = 1,
+	IODIRTY_EXIT_REASON_BAD_RETURN = 2,
+	IODIRTY_EXIT_REASON_TIMEOUT = 3,
+	IODIRTY_EXIT_REASON_BAD_KFUNC_USE = 4,
+	IODIRTY_EXIT_REASON_DISABLED = 5,
+	IODIRTY_EXIT_REASON_REPLACED = 6,
+};
+
+/**
+ * enum iodirty_sample_verdict - answers of iodirty_ops.sample
+ * @IODIRTY_SAMPLE_SKIP: leave the region (and its dirty bits) for later
+ * @IODIRTY_SAMPLE_WALK: walk the region in this scan
+ */
+enum iodirty_sample_verdict {
+	IODIRTY_SAMPLE_SKIP = 0,
+	IODIRTY_SAMPLE_WALK = 1,
 };
 
 /* Module-wide counters, readable through the bpf_iodirty_stat() kfunc. */
 enum iodirty_stat {
-	IODIRTY_STAT_POLICY_CALLS = 0,
-	IODIRTY_STAT_DEFAULT_CALLS = 1,
+	IODIRTY_STAT_POLICY_CALLS = 0,	/* member calls answered by BPF */
+	IODIRTY_STAT_DEFAULT_CALLS = 1,	/* decisions made by the default */
 	IODIRTY_STAT_ATTACHES = 2,
 	IODIRTY_STAT_DETACHES = 3,
+	IODIRTY_STAT_EJECTIONS = 4,
+	IODIRTY_STAT_REPLACEMENTS = 5,
+	IODIRTY_STAT_HARVESTS = 6,	/* GET_DIRTY_BITMAP + HARVEST */
+	IODIRTY_STAT_SCANS = 7,		/* background scans */
+	IODIRTY_STAT_FLUSHES = 8,	/* IOTLB invalidations by harvests */
+	IODIRTY_STAT_FLOOR_FLUSHES = 9,	/* ... added by the safety floor */
+	IODIRTY_STAT_EXPORTED_RUNS = 10,
+	IODIRTY_STAT_SAMPLE_SKIPS = 11,
+	IODIRTY_STAT_FORCED_WALKS = 12,	/* regions walked despite sampling */
 	IODIRTY_STAT__MAX,
 };
 
@@ -76,6 +123,8 @@ enum {
 	IODIRTY_CMD_ORACLE = 0xc6,
 	IODIRTY_CMD_PHANTOM_MAP = 0xc7,
 	IODIRTY_CMD_HARVEST = 0xc8,
+	IODIRTY_CMD_STATUS = 0xc9,
+	IODIRTY_CMD_SCAN = 0xca,
 };
 
 /**
@@ -366,8 +415,12 @@ struct iodirty_phantom_map {
  * @out_cleared: leaves whose dirty state was cleared
  * @out_flushes: IOTLB invalidations issued by this harvest
  * @out_walk_ns: time spent walking the page table
+ * @out_domain_id: the domain's global ID, the hwpt_id BPF contexts and
+ *	tracepoints carry
  *
- * Same checks and errors as IOMMU_HWPT_GET_DIRTY_BITMAP.
+ * Same checks and errors as IOMMU_HWPT_GET_DIRTY_BITMAP.  Invalidations
+ * follow the attached policy's flush decisions (the floor included);
+ * SKIP_FLUSH_UNSAFE bypasses all of them.
  */
 struct iodirty_harvest {
 	__u32 size;
@@ -385,6 +438,7 @@ struct iodirty_harvest {
 	__aligned_u64 out_cleared;
 	__aligned_u64 out_flushes;
 	__aligned_u64 out_walk_ns;
+	__aligned_u64 out_domain_id;
 };
 #define IODIRTY_HARVEST		_IO(IODIRTY_TYPE, IODIRTY_CMD_HARVEST)
 
@@ -431,5 +485,89 @@ struct iodirty_policy_probe {
 	char out_name[32];
 };
 #define IODIRTY_POLICY_PROBE	_IO(IODIRTY_TYPE, IODIRTY_CMD_POLICY_PROBE)
+
+/**
+ * struct iodirty_status - IODIRTY_STATUS: the policy layer's state
+ * @size: sizeof(struct iodirty_status)
+ * @flags: must be 0
+ * @out_bpf_enabled: /sys/module/iodirty/parameters/bpf_policies
+ * @out_attached: 1 while a BPF policy is attached and not ejected
+ * @out_name: the attached (or last) policy's name
+ * @out_stats: module counters, indexed by enum iodirty_stat
+ * @out_exit_kind: last exit: enum iodirty_exit_kind (0 while running)
+ * @out_exit_reason: last exit: enum iodirty_exit_reason
+ * @out_exit_code: last exit: code passed to bpf_iodirty_error()
+ * @out_exit_msg: last exit: message
+ */
+struct iodirty_status {
+	__u32 size;
+	__u32 flags;
+	__u32 out_bpf_enabled;
+	__u32 out_attached;
+	char out_name[32];
+	__aligned_u64 out_stats[16];
+	__u32 out_exit_kind;
+	__u32 out_exit_reason;
+	__s64 out_exit_code;
+	char out_exit_msg[128];
+};
+#define IODIRTY_STATUS		_IO(IODIRTY_TYPE, IODIRTY_CMD_STATUS)
+
+/* struct iodirty_scan op */
+#define IODIRTY_SCAN_START	1	/* scan every period_ms in a worker */
+#define IODIRTY_SCAN_STOP	2	/* stop the worker (waits for a scan) */
+#define IODIRTY_SCAN_RUN	3	/* one scan now, in the caller */
+#define IODIRTY_SCAN_STATUS	4
+
+/* struct iodirty_scan flags */
+#define IODIRTY_SCAN_FULL	(1u << 0) /* RUN: walk every region, no
+					   * sampling (a final sync) */
+
+/**
+ * struct iodirty_scan - IODIRTY_SCAN: the background scanner of a HWPT
+ * @size: sizeof(struct iodirty_scan)
+ * @op: IODIRTY_SCAN_*
+ * @hwpt_id: a HWPT with dirty tracking enabled
+ * @flags: IODIRTY_SCAN_*
+ * @period_ms: START: scan period, 1 .. 60000
+ * @region_size: START/RUN: bytes per sampling region, a power of two
+ *	>= 64 KiB (0 = 2 MiB); set at the first START/RUN, fixed afterwards
+ * @max_skip: START/RUN: sampling floor, 1 .. 1024 (0 = 8)
+ * @__reserved: must be 0
+ * @out_scans: scans done
+ * @out_regions_walked: regions walked
+ * @out_regions_skipped: regions skipped by the sample policy
+ * @out_forced_walks: regions walked because they reached max_skip
+ * @out_leaves: leaf PTEs visited by all scans
+ * @out_dirty_pages: dirty granules found
+ * @out_runs: dirty runs exported
+ * @out_running: 1 while the periodic worker runs
+ * @out_domain_id: the domain's global ID (hwpt_id in BPF contexts)
+ *
+ * Each scan walks the mapped IOVA region by region, asks iodirty_ops.sample
+ * whether to walk each (all regions without a policy, or with FULL), clears
+ * and exports what it finds through iodirty_ops.export, and invalidates
+ * the IOTLB as iodirty_ops.flush decides (floor included).
+ */
+struct iodirty_scan {
+	__u32 size;
+	__u32 op;
+	__u32 hwpt_id;
+	__u32 flags;
+	__u32 period_ms;
+	__u32 max_skip;
+	__aligned_u64 region_size;
+	__aligned_u64 __reserved;
+	__aligned_u64 out_scans;
+	__aligned_u64 out_regions_walked;
+	__aligned_u64 out_regions_skipped;
+	__aligned_u64 out_forced_walks;
+	__aligned_u64 out_leaves;
+	__aligned_u64 out_dirty_pages;
+	__aligned_u64 out_runs;
+	__u32 out_running;
+	__u32 out_domain_id;
+};
+#define IODIRTY_SCAN		_IO(IODIRTY_TYPE, IODIRTY_CMD_SCAN)
 
 #endif /* _UAPI_LINUX_IODIRTY_H */

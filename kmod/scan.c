@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The background scanner: harvests one HWPT periodically (or on demand)
+ * and streams what it finds through the policy instead of a user bitmap.
+ *
+ * A scan divides the mapped IOVA into regions of region_size and, per
+ * region, asks iodirty_ops.sample whether to walk it.  A walked region is
+ * read and cleared like a harvest: every coalesced dirty run goes to
+ * iodirty_ops.export (which typically writes a ring-buffer record), every
+ * cleared range joins the scan's flush batch (iodirty_ops.flush decides,
+ * the floor completes it before the scan ends), and the region's history
+ * (when it was last walked, how dirty it was) feeds the next sample call.
+ *
+ * Safety floor for sampling: a skipped region keeps its dirty bits, so
+ * nothing is lost, only reported later; and after max_skip consecutive
+ * skips the kernel walks the region whatever the policy says, so "later"
+ * is bounded.  A FULL scan (IODIRTY_SCAN_FULL) walks everything.
+ *
+ * Locking: scanner->lock serialises scans of one HWPT (periodic worker and
+ * IODIRTY_SCAN RUN).  A scan holds the IOAS rwsem for read, like any
+ * harvest.  The periodic worker holds a reference on the HWPT (DESTROY is
+ * EBUSY while it runs); STOP and file close cancel it synchronously.
+ * Order: context lock → scanner->lock → IOAS rwsem.
+ */
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "iodirty.h"
+#include "iodirty_trace.h"
+
+#define SCAN_DEFAULT_REGION	SZ_2M
+#define SCAN_MIN_REGION		SZ_64K
+#define SCAN_DEFAULT_MAX_SKIP	8
+#define SCAN_MAX_MAX_SKIP	1024
+
+struct scan_region {
+	u64 last_walked_seq;
+	u64 last_dirty_pages;
+	u64 decided_seq;	/* the scan that last decided about it */
+	u32 skipped;
+	bool walk;		/* that decision */
+};
+
+struct iodirty_scanner {
+	struct iodirty_hwpt *hwpt;
+	struct mutex lock;
+	struct delayed_work work;
+	bool running;
+	u32 period_ms;
+	u32 max_skip;
+	u64 region_size;
+	u64 seq;
+	struct xarray regions;	/* iova / region_size -> struct scan_region */
+	/* counters, under @lock */
+	u64 walked, skipped, forced, leaves, dirty_pages, runs;
+};
+
+struct scan_walk {
+	struct iodirty_scanner *sc;
+	struct iodirty_flush_batch *b;
+	struct scan_region *r;
+	struct iodirty_export_call e;
+	u64 region_dirty;
+};
+
+static int scan_run(void *arg, u64 iova, u64 len)
+{
+	struct scan_walk *w = arg;
+	struct iodirty_scanner *sc = w->sc;
+	unsigned int gs = sc->hwpt->pt.granule_shift;
+
+	w->region_dirty += len >> gs;
+	sc->runs++;
+	iodirty_stat_inc(IODIRTY_STAT_EXPORTED_RUNS);
+	trace_iodirty_dirty_run(sc->hwpt->gid, iova, len, sc->seq);
+	w->e.ctx.iova = iova;
+	w->e.ctx.length = len;
+	iodirty_policy_export(&w->e);
+	return 0;
+}
+
+static void scan_cleared(void *arg, u64 iova, u64 len)
+{
+	struct scan_walk *w = arg;
+
+	iodirty_batch_cleared(w->b, iova, len);
+}
+
+static struct scan_region *region_get(struct iodirty_scanner *sc, u64 idx)
+{
+	struct scan_region *r = xa_load(&sc->regions, idx);
+
+	if (r)
+		return r;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	if (xa_err(xa_store(&sc->regions, idx, r, GFP_KERNEL_ACCOUNT))) {
+		kfree(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Decide once per scan per region; the floor overrides a skip. */
+static bool region_decide(struct iodirty_scanner *sc, struct scan_region *r,
+			  u64 idx, bool full)
+{
+	struct iodirty_sample_ctx ctx = {
+		.hwpt_id = sc->hwpt->gid,
+		.iova = idx * sc->region_size,
+		.length = sc->region_size,
+		.scan_seq = sc->seq,
+		.last_walked_seq = r->last_walked_seq,
+		.last_dirty_pages = r->last_dirty_pages,
+		.skipped = r->skipped,
+		.max_skip = sc->max_skip,
+	};
+
+	if (r->decided_seq == sc->seq)
+		return r->walk;
+	r->decided_seq = sc->seq;
+	if (full) {
+		r->walk = true;
+	} else if (r->skipped >= sc->max_skip) {
+		r->walk = true;
+		sc->forced++;
+		iodirty_stat_inc(IODIRTY_STAT_FORCED_WALKS);
+	} else {
+		r->walk = iodirty_policy_sample(&ctx);
+	}
+	if (r->walk) {
+		r->skipped = 0;
+		r->last_walked_seq = sc->seq;
+		r->last_dirty_pages = 0;
+		sc->walked++;
+	} else {
+		r->skipped++;
+		sc->skipped++;
+		iodirty_stat_inc(IODIRTY_STAT_SAMPLE_SKIPS);
+	}
+	return r->walk;
+}
+
+/* One scan.  Called with sc->lock held. */
+static int scan_once(struct iodirty_scanner *sc, bool full)
+{
+	struct iodirty_hwpt *hwpt = sc->hwpt;
+	struct iodirty_ioas *ioas = hwpt->ioas;
+	struct pt_dirty_sink sink = {};
+	struct pt_dirty_stats st = {};
+	struct iodirty_flush_batch *b;
+	struct iodirty_area *a;
+	struct scan_walk *w;
+	int ret = 0;
+
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!b || !w) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	sc->seq++;
+	iodirty_batch_init(b, hwpt);
+	w->sc = sc;
+	w->b = b;
+	w->e.ctx.hwpt_id = hwpt->gid;
+	w->e.ctx.scan_seq = sc->seq;
+	w->e.ctx.page_size = 1ULL << hwpt->pt.granule_shift;
+	sink.run = scan_run;
+	sink.cleared = scan_cleared;
+	sink.arg = w;
+
+	down_read(&ioas->rwsem);
+	trace_iodirty_harvest_begin(hwpt->gid, 0, 0, full);
+	list_for_each_entry(a, &ioas->areas, node) {
+		u64 iova = a->iova, end = a->iova + a->length;
+
+		while (iova < end && !ret) {
+			u64 idx = iova / sc->region_size;
+			u64 rend = min(end, (idx + 1) * sc->region_size);
+			struct scan_region *r = region_get(sc, idx);
+
+			if (!r) {
+				ret = -ENOMEM;
+				break;
+			}
+			if (region_decide(sc, r, idx, full)) {
+				w->r = r;
+				w->region_dirty = 0;
+				ret = pt_read_and_clear_dirty(&hwpt->pt, iova,
+							      rend - iova, 0,
+							      &sink, &st);
+				r->last_dirty_pages += w->region_dirty;
+			}
+			iova = rend;
+		}
+		if (ret)
+			break;
+	}
+	iodirty_batch_finish(b);
+	w->e.ctx.iova = 0;
+	w->e.ctx.length = 0;
+	w->e.ctx.end_of_scan = 1;
+	iodirty_policy_export(&w->e);
+	sc->leaves += st.leaves;
+	sc->dirty_pages += st.dirty_bytes >> hwpt->pt.granule_shift;
+	atomic64_inc(&hwpt->scans);
+	atomic64_inc(&hwpt->harvests);
+	iodirty_stat_inc(IODIRTY_STAT_SCANS);
+	atomic64_add(b->flushes, &iodirty_stats[IODIRTY_STAT_FLUSHES]);
+	trace_iodirty_harvest_end(hwpt->gid, st.leaves, st.dirty_leaves,
+				  st.dirty_bytes, st.cleared_leaves, b->flushes,
+				  0, ret);
+	up_read(&ioas->rwsem);
+out_free:
+	kfree(w);
+	kfree(b);
+	return ret;
+}
+
+static void scan_workfn(struct work_struct *work)
+{
+	struct iodirty_scanner *sc = container_of(to_delayed_work(work),
+						  struct iodirty_scanner, work);
+
+	mutex_lock(&sc->lock);
+	if (sc->running) {
+		scan_once(sc, false);
+		queue_delayed_work(system_unbound_wq, &sc->work,
+				   msecs_to_jiffies(sc->period_ms));
+	}
+	mutex_unlock(&sc->lock);
+}
+
+static struct iodirty_scanner *scanner_get(struct iodirty_hwpt *hwpt)
+{
+	struct iodirty_scanner *sc = hwpt->scanner;
+
+	if (sc)
+		return sc;
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL_ACCOUNT);
+	if (!sc)
+		return NULL;
+	sc->hwpt = hwpt;
+	mutex_init(&sc->lock);
+	INIT_DELAYED_WORK(&sc->work, scan_workfn);
+	xa_init(&sc->regions);
+	sc->region_size = SCAN_DEFAULT_REGION;
+	sc->max_skip = SCAN_DEFAULT_MAX_SKIP;
+	hwpt->scanner = sc;
+	return sc;
+}
+
+/**
+ * iodirty_scanner_stop - stop a HWPT's periodic scanner, if running
+ * @hwpt: the HWPT
+ *
+ * Context: process context; waits for a scan in progress.
+ */
+void iodirty_scanner_stop(struct iodirty_hwpt *hwpt)
+{
+	struct iodirty_scanner *sc = hwpt->scanner;
+	bool was;
+
+	if (!sc)
+		return;
+	mutex_lock(&sc->lock);
+	was = sc->running;
+	sc->running = false;
+	mutex_unlock(&sc->lock);
+	cancel_delayed_work_sync(&sc->work);
+	if (was)
+		refcount_dec(&hwpt->obj.users);
+}
+
+/**
+ * iodirty_scanner_free - release a stopped HWPT's scanner
+ * @hwpt: the HWPT being destroyed
+ */
+void iodirty_scanner_free(struct iodirty_hwpt *hwpt)
+{
+	struct iodirty_scanner *sc = hwpt->scanner;
+	struct scan_region *r;
+	unsigned long idx;
+
+	if (!sc)
+		return;
+	iodirty_scanner_stop(hwpt);
+	xa_for_each(&sc->regions, idx, r)
+		kfree(r);
+	xa_destroy(&sc->regions);
+	kfree(sc);
+	hwpt->scanner = NULL;
+}
+
+static int scan_config(struct iodirty_scanner *sc, struct iodirty_scan *cmd)
+{
+	if (cmd->max_skip > SCAN_MAX_MAX_SKIP)
+		return -EINVAL;
+	if (cmd->region_size &&
+	    (!is_power_of_2(cmd->region_size) || cmd->region_size < SCAN_MIN_REGION))
+		return -EINVAL;
+	/* region history is keyed by region: the size is fixed once used */
+	if (cmd->region_size && sc->seq && cmd->region_size != sc->region_size)
+		return -EBUSY;
+	if (cmd->region_size)
+		sc->region_size = cmd->region_size;
+	if (cmd->max_skip)
+		sc->max_skip = cmd->max_skip;
+	return 0;
+}
+
+/**
+ * iodirty_scan_ioctl - IODIRTY_SCAN
+ * @ucmd: struct iodirty_scan
+ *
+ * Return: 0; -EOPNOTSUPP unknown op/flags or reserved; -ENOENT unknown
+ * HWPT; -EINVAL dirty tracking off, bad period/region/max_skip; -EBUSY
+ * START while running, or a region size change after the first scan;
+ * -ENOMEM.
+ */
+int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_scan *cmd = ucmd->cmd;
+	struct iodirty_object *obj;
+	struct iodirty_scanner *sc;
+	struct iodirty_hwpt *hwpt;
+	int ret = 0;
+
+	if (cmd->__reserved || cmd->flags & ~IODIRTY_SCAN_FULL ||
+	    (cmd->flags && cmd->op != IODIRTY_SCAN_RUN))
+		return -EOPNOTSUPP;
+	if (cmd->op < IODIRTY_SCAN_START || cmd->op > IODIRTY_SCAN_STATUS)
+		return -EOPNOTSUPP;
+	obj = iodirty_obj_get(ucmd->ictx, cmd->hwpt_id, IODIRTY_OBJ_HWPT);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	hwpt = container_of(obj, struct iodirty_hwpt, obj);
+	if ((cmd->op == IODIRTY_SCAN_START || cmd->op == IODIRTY_SCAN_RUN) &&
+	    (!hwpt->dirty_ops || !READ_ONCE(hwpt->dirty_tracking)))
+		return -EINVAL;
+	sc = scanner_get(hwpt);
+	if (!sc)
+		return -ENOMEM;
+
+	switch (cmd->op) {
+	case IODIRTY_SCAN_START:
+		if (!cmd->period_ms || cmd->period_ms > 60000)
+			return -EINVAL;
+		mutex_lock(&sc->lock);
+		ret = sc->running ? -EBUSY : scan_config(sc, cmd);
+		if (!ret) {
+			sc->period_ms = cmd->period_ms;
+			sc->running = true;
+			refcount_inc(&hwpt->obj.users);
+			queue_delayed_work(system_unbound_wq, &sc->work, 0);
+		}
+		mutex_unlock(&sc->lock);
+		break;
+	case IODIRTY_SCAN_STOP:
+		iodirty_scanner_stop(hwpt);
+		break;
+	case IODIRTY_SCAN_RUN:
+		mutex_lock(&sc->lock);
+		ret = scan_config(sc, cmd) ?:
+		      scan_once(sc, cmd->flags & IODIRTY_SCAN_FULL);
+		mutex_unlock(&sc->lock);
+		break;
+	default:
+		break;
+	}
+	if (ret)
+		return ret;
+	mutex_lock(&sc->lock);
+	cmd->out_scans = sc->seq;
+	cmd->out_regions_walked = sc->walked;
+	cmd->out_regions_skipped = sc->skipped;
+	cmd->out_forced_walks = sc->forced;
+	cmd->out_leaves = sc->leaves;
+	cmd->out_dirty_pages = sc->dirty_pages;
+	cmd->out_runs = sc->runs;
+	cmd->out_running = sc->running;
+	mutex_unlock(&sc->lock);
+	cmd->out_domain_id = hwpt->gid;
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+}
