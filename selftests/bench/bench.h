@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iodirty host benchmark: shared declarations.
+ */
+#ifndef _IODIRTY_BENCH_H
+#define _IODIRTY_BENCH_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "pt.h"
+
+static inline double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Keep the compiler from dropping a computed value. */
+#define bench_keep(v) __asm__ __volatile__("" : : "r"(v) : "memory")
+
+/*
+ * Per-format description of leaf PTE dirty state, for the scan limit and
+ * the per-page baseline (bench_fmt.c).  A leaf is dirty when
+ * (pte & dirty_mask) == dirty_val; harvesting it makes it
+ * pte ^ clean_xor (D cleared, or ARM AP[2] set).
+ */
+struct bench_fmt {
+	enum pt_format fmt;
+	const char *name;
+	unsigned int granule_shift;
+	unsigned int va_bits;
+	u64 dirty_mask;
+	u64 dirty_val;
+	u64 clean_xor;
+};
+
+struct bench_lookup {
+	u64 *pte;		/* leaf PTE (first replica), NULL for a hole */
+	unsigned int nr;	/* replicas (AMD contiguous leaves), else 1 */
+	u64 size;		/* bytes the entry covers (leaf or hole) */
+};
+
+const struct bench_fmt *bench_fmt_get(enum pt_format fmt);
+
+/* fetch_pte-style root-to-leaf lookup of @iova (bench_perpage.c). */
+void bench_lookup(const struct pt_domain *d, u64 iova,
+		  struct bench_lookup *out);
+
+/*
+ * The pre-6.19 AMD/VT-d harvesting algorithm: a root-to-leaf lookup for
+ * every IOVA step, an atomic test-and-clear on the dirty bit of every
+ * present leaf (every replica), dirty leaves recorded in @bm.
+ * Returns the number of dirty leaves found.
+ */
+u64 bench_perpage_harvest(const struct pt_domain *d, u64 iova, u64 len,
+			  struct pt_bitmap *bm, u64 *leaves);
+
+#endif /* _IODIRTY_BENCH_H */
