@@ -43,7 +43,7 @@
 #include "iodirty.h"
 #include "iodirty_trace.h"
 
-#define IODIRTY_DEFAULT_TIMEOUT_MS	100
+#define IODIRTY_DEFAULT_TIMEOUT_MS	1000
 #define IODIRTY_MAX_TIMEOUT_MS		30000
 
 static DEFINE_MUTEX(iodirty_policy_mutex);

@@ -181,7 +181,7 @@ struct iodirty_domain_info {
  * @exit: called once when the policy stops: detach, replacement, admin
  *	disable or ejection; @info says which and why.
  * @flags: must be 0; unknown bits are refused at load.
- * @timeout_ms: longest a single member call may take (0: 100 ms; at most
+ * @timeout_ms: longest a single member call may take (0: 1000 ms; at most
  *	30000).
  * @name: policy name, [A-Za-z0-9_.-], non-empty; shown by IODIRTY_STATUS
  *	and in exit messages.
