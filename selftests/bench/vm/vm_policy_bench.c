@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vm_policy_bench: what a BPF policy costs and buys, measured in the guest
+ * (run by `make bench-vm` through selftests/bench/vm/run-bench-vm.sh).
+ *
+ *  1. harvest cost: GET_DIRTY_BITMAP of a 8 MiB domain with 25% of its
+ *     pages dirty, no policy vs policy_bench attached (flush answers like
+ *     the default, so the difference is the BPF call path), median of
+ *     interleaved blocks, and their ratio;
+ *  2. export rate: IODIRTY_SCAN RUN with 1024 one-page runs per scan, each
+ *     exported as a ring-buffer record filled by bpf_iodirty_fill_bitmap(),
+ *     read back with ring_buffer__consume(): records/s end to end;
+ *  3. sampling: a zipf DMA workload (90% of writes to the first 1/8) on
+ *     64 MiB, periodic scans with the sampling policy vs walking every
+ *     region: leaf PTEs visited (ratio), and the oracle's missed pages
+ *     (OR of every exported chunk + a final FULL scan + GET) must be 0.
+ *
+ * Prints a table and a JSON object between BENCHVM-JSON-BEGIN/END lines.
+ * Under TCG every absolute number is meaningless for real hardware; only
+ * the ratios (same emulator, same run) say something.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/iommufd.h>
+#include <linux/iodirty.h>
+#include <bpf/libbpf.h>
+#include "policy_test.h"
+#include "policy_bench.skel.h"
+
+#define PG	4096ULL
+#define IOVA	(1ULL << 24)
+
+static int fd;
+static __u32 ioas, dev, hwpt;
+static __u64 npages;
+static void *buf;
+static unsigned char *acc;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define CHECK(x) do { if ((x) < 0) { fprintf(stderr, "vm_policy_bench: %s: %s\n", #x, strerror(errno)); exit(1); } } while (0)
+
+static void setup(__u64 pages)
+{
+	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
+	struct iodirty_device_create dc = {
+		.size = sizeof(dc), .flags = IODIRTY_DEVICE_DIRTY_TRACKING,
+		.model = IODIRTY_MODEL_VTD, .pgsize_bitmap = PG,
+	};
+	struct iommu_hwpt_alloc ha = { .size = sizeof(ha),
+		.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING };
+	struct iommu_ioas_map m = { .size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE };
+	struct iodirty_device_attach at = { .size = sizeof(at) };
+	struct iommu_hwpt_set_dirty_tracking sd = { .size = sizeof(sd),
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE };
+
+	npages = pages;
+	CHECK(fd = open("/dev/iodirty", O_RDWR));
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, &ia));
+	ioas = ia.out_ioas_id;
+	CHECK(ioctl(fd, IODIRTY_DEVICE_CREATE, &dc));
+	dev = dc.out_dev_id;
+	ha.dev_id = dev;
+	ha.pt_id = ioas;
+	CHECK(ioctl(fd, IOMMU_HWPT_ALLOC, &ha));
+	hwpt = ha.out_hwpt_id;
+	buf = mmap(NULL, pages * PG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
+		CHECK(-1);
+	m.ioas_id = ioas;
+	m.user_va = (uintptr_t)buf;
+	m.length = pages * PG;
+	m.iova = IOVA;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &m));
+	at.dev_id = dev;
+	at.pt_id = hwpt;
+	CHECK(ioctl(fd, IODIRTY_DEVICE_ATTACH, &at));
+	sd.hwpt_id = hwpt;
+	CHECK(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &sd));
+	acc = calloc(1, (pages + 63) / 64 * 8);
+	if (!acc)
+		CHECK(-1);
+}
+
+static void teardown(void)
+{
+	close(fd);
+	munmap(buf, npages * PG);
+	free(acc);
+}
+
+static void dma(__u64 page, __u64 len)
+{
+	struct iodirty_dma d = { .size = sizeof(d), .flags = IODIRTY_DMA_WRITE,
+		.dev_id = dev, .iova = IOVA + page * PG, .length = len };
+
+	CHECK(ioctl(fd, IODIRTY_DMA, &d));
+}
+
+static double get_bitmap(void)
+{
+	struct iommu_hwpt_get_dirty_bitmap g = { .size = sizeof(g),
+		.hwpt_id = hwpt, .iova = IOVA, .length = npages * PG,
+		.page_size = PG };
+	unsigned char *bm = calloc(1, (npages + 63) / 64 * 8);
+	double t0;
+	__u64 i;
+
+	g.data = (uintptr_t)bm;
+	t0 = now();
+	CHECK(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g));
+	t0 = now() - t0;
+	for (i = 0; i < (npages + 63) / 64 * 8; i++)
+		acc[i] |= bm[i];
+	free(bm);
+	return t0;
+}
+
+static int scan(__u32 flags, struct iodirty_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->op = IODIRTY_SCAN_RUN;
+	s->hwpt_id = hwpt;
+	s->flags = flags;
+	return ioctl(fd, IODIRTY_SCAN, s);
+}
+
+static void oracle(__u32 op, struct iodirty_oracle *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->op = op;
+	o->hwpt_id = hwpt;
+	o->iova = IOVA;
+	o->length = npages * PG;
+	o->page_size = PG;
+	o->data = (uintptr_t)acc;
+	CHECK(ioctl(fd, IODIRTY_ORACLE, o));
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_d);
+	return v[n / 2];
+}
+
+/* ---- 1. harvest cost -------------------------------------------------- */
+
+#define HREPS 12
+
+static double harvest_once(void)
+{
+	__u64 p;
+
+	for (p = 0; p < npages; p += 32)
+		dma(p, 8 * PG);		/* 8 of every 32 pages */
+	return get_bitmap();
+}
+
+static void bench_harvest(struct policy_bench_bpf *skel, double *none_us,
+			  double *pol_us)
+{
+	double a[HREPS * 2], b[HREPS * 2];
+	int i, blk, na = 0, nb = 0;
+
+	harvest_once();	/* warm up */
+	for (blk = 0; blk < 4; blk++) {
+		struct bpf_link *link = NULL;
+
+		if (blk & 1) {
+			link = bpf_map__attach_struct_ops(skel->maps.bench_ops);
+			if (!link)
+				CHECK(-1);
+		}
+		for (i = 0; i < HREPS / 2; i++) {
+			double t = harvest_once();
+
+			if (blk & 1)
+				b[nb++] = t;
+			else
+				a[na++] = t;
+		}
+		bpf_link__destroy(link);
+	}
+	*none_us = median(a, na) * 1e6;
+	*pol_us = median(b, nb) * 1e6;
+}
+
+/* ---- 2. export rate --------------------------------------------------- */
+
+struct chunk_stats {
+	__u64 records, pages, eos;
+};
+
+static int on_chunk(void *ctx, void *data, size_t len)
+{
+	struct chunk_stats *cs = ctx;
+	const unsigned char *r = data;
+	__u64 iova, psz, i;
+	__u32 nbits;
+
+	if (len == sizeof(__u64)) {
+		cs->eos++;
+		return 0;
+	}
+	if (len != PB_CHUNK_SIZE)
+		return 0;
+	memcpy(&iova, r + 8, 8);
+	memcpy(&psz, r + 16, 8);
+	memcpy(&nbits, r + 24, 4);
+	cs->records++;
+	for (i = 0; i < nbits && psz == PG; i++) {
+		__u64 page;
+
+		if (!(r[32 + i / 8] & (1u << (i % 8))))
+			continue;
+		page = (iova - IOVA) / PG + i;
+		if (page < npages) {
+			acc[page / 8] |= 1u << (page % 8);
+			cs->pages++;
+		}
+	}
+	return 0;
+}
+
+static void bench_export(struct policy_bench_bpf *skel, struct ring_buffer *rb,
+			 double *rate, __u64 *recs)
+{
+	struct iodirty_scan s;
+	double t = 0, t0;
+	__u64 p, r0 = skel->bss->records;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		for (p = 0; p < npages; p += 2)
+			dma(p, 16);		/* 1024 one-page runs */
+		t0 = now();
+		CHECK(scan(IODIRTY_SCAN_FULL, &s));
+		ring_buffer__consume(rb);
+		t += now() - t0;
+	}
+	*recs = skel->bss->records - r0;
+	*rate = *recs / t;
+}
+
+/* ---- 3. sampling vs full on zipf ---------------------------------------- */
+
+static void bench_sampling(struct policy_bench_bpf *skel, struct ring_buffer *rb,
+			   int full, __u64 *leaves, __u64 *missed,
+			   __u64 *written)
+{
+	struct iodirty_workload w = { .size = sizeof(w), .op = IODIRTY_WORKLOAD_START,
+		.dev_id = dev, .pattern = IODIRTY_WL_ZIPF, .iova = IOVA,
+		.length = npages * PG, .rate = 3000, .seed = 42, .hot_pct = 90 };
+	struct iodirty_oracle o;
+	struct iodirty_scan s;
+	__u64 l0;
+	int i;
+
+	get_bitmap();
+	ring_buffer__consume(rb);
+	memset(acc, 0, (npages + 63) / 64 * 8);
+	oracle(IODIRTY_ORACLE_RESET, &o);
+	skel->bss->no_sampling = full;
+	CHECK(scan(IODIRTY_SCAN_FULL, &s));	/* a clean start */
+	ring_buffer__consume(rb);
+	l0 = s.out_leaves;			/* cumulative per HWPT */
+	CHECK(ioctl(fd, IODIRTY_WORKLOAD, &w));
+	for (i = 0; i < 25; i++) {
+		usleep(20000);
+		CHECK(scan(0, &s));
+		ring_buffer__consume(rb);
+	}
+	*leaves = s.out_leaves - l0;
+	w.op = IODIRTY_WORKLOAD_STOP;
+	CHECK(ioctl(fd, IODIRTY_WORKLOAD, &w));
+	CHECK(scan(IODIRTY_SCAN_FULL, &s));
+	ring_buffer__consume(rb);
+	get_bitmap();
+	oracle(IODIRTY_ORACLE_CHECK, &o);
+	*missed = o.out_missed;
+	*written = o.out_written;
+}
+
+int main(int argc, char **argv)
+{
+	struct policy_bench_bpf *skel;
+	struct chunk_stats cs = {};
+	struct ring_buffer *rb;
+	struct bpf_link *link;
+	double none_us, pol_us, rate;
+	__u64 recs, ms, mf, ws, wf, sl, fl;
+	int ret;
+	char tcg[128] = "unknown CPU";
+	FILE *ci = fopen("/proc/cpuinfo", "r");
+
+	/* tools/vm/run always uses -accel tcg -cpu qemu64 */
+	while (ci && fgets(tcg, sizeof(tcg), ci) && strncmp(tcg, "model name", 10))
+		;
+	if (ci)
+		fclose(ci);
+	if (!strncmp(tcg, "model name", 10)) {
+		char *c = strchr(tcg, ':');
+
+		memmove(tcg, c ? c + 2 : tcg, strlen(c ? c + 2 : tcg) + 1);
+		tcg[strcspn(tcg, "\n")] = 0;
+		strncat(tcg, ", QEMU TCG", sizeof(tcg) - strlen(tcg) - 1);
+	}
+	skel = policy_bench_bpf__open_and_load();
+	if (!skel)
+		CHECK(-1);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.chunks), on_chunk, &cs, NULL);
+	if (!rb)
+		CHECK(-1);
+
+	printf("# vm_policy_bench: CAVEAT: guest CPU is %s (emulated); absolute\n"
+	       "# times are 10-50x off real hardware, compare the ratios only.\n", tcg);
+
+	setup(2048);
+	bench_harvest(skel, &none_us, &pol_us);
+	link = bpf_map__attach_struct_ops(skel->maps.bench_ops);
+	if (!link)
+		CHECK(-1);
+	bench_export(skel, rb, &rate, &recs);
+	bpf_link__destroy(link);
+	teardown();
+
+	setup(16384);	/* 64 MiB: 32 regions of 2 MiB */
+	link = bpf_map__attach_struct_ops(skel->maps.bench_ops);
+	if (!link)
+		CHECK(-1);
+	bench_sampling(skel, rb, 0, &sl, &ms, &ws);
+	bench_sampling(skel, rb, 1, &fl, &mf, &wf);
+	bpf_link__destroy(link);
+	teardown();
+
+	printf("%-44s %14s %14s %8s\n", "metric", "no policy/full", "policy/sampled", "ratio");
+	printf("%-44s %14.1f %14.1f %8.3f\n", "GET_DIRTY_BITMAP 8MiB 25% dirty (us, median)",
+	       none_us, pol_us, pol_us / none_us);
+	printf("%-44s %14s %14.0f %8s\n", "ring-buffer export (records/s, TCG)", "-", rate, "-");
+	printf("%-44s %14llu %14llu %8.3f\n", "zipf 64MiB: leaf PTEs visited by 25 scans",
+	       (unsigned long long)fl, (unsigned long long)sl, (double)sl / fl);
+	printf("%-44s %14llu %14llu %8s\n", "zipf: oracle missed pages (must be 0)",
+	       (unsigned long long)mf, (unsigned long long)ms, "-");
+	printf("%-44s %14llu %14llu %8s\n", "zipf: pages written", (unsigned long long)wf,
+	       (unsigned long long)ws, "-");
+	printf("# export: %llu records, %llu chunk pages decoded, truncated runs %llu, drops %llu, sample skips %llu\n",
+	       (unsigned long long)recs, (unsigned long long)cs.pages,
+	       (unsigned long long)skel->bss->truncated,
+	       (unsigned long long)skel->bss->drops,
+	       (unsigned long long)skel->bss->skips);
+	printf("BENCHVM-JSON-BEGIN\n{\n"
+	       "  \"platform\": \"%s\",\n"
+	       "  \"caveat\": \"QEMU TCG guest: absolute numbers are not hardware numbers; use ratios\",\n"
+	       "  \"harvest_us_no_policy\": %.1f,\n  \"harvest_us_policy\": %.1f,\n"
+	       "  \"harvest_policy_ratio\": %.4f,\n"
+	       "  \"export_records\": %llu,\n  \"export_records_per_s\": %.0f,\n"
+	       "  \"zipf_leaves_full\": %llu,\n  \"zipf_leaves_sampled\": %llu,\n"
+	       "  \"zipf_sampled_full_ratio\": %.4f,\n"
+	       "  \"zipf_missed_full\": %llu,\n  \"zipf_missed_sampled\": %llu\n}\n"
+	       "BENCHVM-JSON-END\n", tcg, none_us, pol_us, pol_us / none_us,
+	       (unsigned long long)recs, rate, (unsigned long long)fl,
+	       (unsigned long long)sl, (double)sl / fl, (unsigned long long)mf,
+	       (unsigned long long)ms);
+	ret = ms || mf || skel->bss->truncated || skel->bss->drops;
+	if (ret)
+		printf("# FAIL: missed pages or lost export records\n");
+	ring_buffer__free(rb);
+	policy_bench_bpf__destroy(skel);
+	return ret;
+}
