@@ -92,6 +92,7 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 	hwpt->ioas = ioas;
 	INIT_LIST_HEAD(&hwpt->devices);
 	xa_init(&hwpt->oracle);
+	xa_init(&hwpt->scan_carry);
 	ret = xa_alloc(&iodirty_domains, &hwpt->gid, NULL, xa_limit_32b,
 		       GFP_KERNEL);
 	if (ret)
@@ -574,6 +575,10 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 				      h->flags & IODIRTY_HARVEST_NO_CLEAR ?
 				      PT_DIRTY_NO_CLEAR : 0, &sink, st);
 	*walk_ns = ktime_get_ns() - t0;
+	/* pages a background scan took are reported here too */
+	if (!ret && sink.bitmap)
+		ret = iodirty_carry_report(hwpt, sink.bitmap, h->iova, h->length,
+					   !(h->flags & IODIRTY_HARVEST_NO_CLEAR));
 	/* whatever the walk's outcome, what it cleared is invalidated */
 	iodirty_batch_finish(b);
 	*flushes = b->flushes;

@@ -166,6 +166,7 @@ static void area_unmap(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
 		pt_unmap(&hwpt->pt, a->iova, a->length, NULL);
 		iodirty_hwpt_flush(hwpt, a->iova, a->iova + a->length,
 				   IODIRTY_FLUSH_BY_DEFAULT);
+		iodirty_carry_forget(hwpt, a->iova, a->length);
 	}
 	list_del(&a->node);
 	area_free(ictx, a);

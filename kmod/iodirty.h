@@ -250,6 +250,9 @@ struct iodirty_device {
  * @iotlb_misses: DMA translations that walked the table
  * @inv_cost_ns: modelled cost of the invalidations
  * @scanner: background scanner, once used (scan.c)
+ * @scan_carry: granules a scan cleared since the last exact harvest, in
+ *	the oracle's chunk layout; GET_DIRTY_BITMAP reports them too, so it
+ *	stays exact and complete while a scanner runs
  * @oracle: shadow bitmap of every DMA write, granule bits in chunks of
  *	IODIRTY_ORACLE_CHUNK_BITS indexed by (iova >> granule) / chunk bits
  */
@@ -273,6 +276,7 @@ struct iodirty_hwpt {
 	atomic64_t iotlb_misses;
 	atomic64_t inv_cost_ns;
 	struct iodirty_scanner *scanner;
+	struct xarray scan_carry;
 	struct xarray oracle;
 };
 
@@ -400,6 +404,10 @@ int iodirty_batch_flush_range(struct iodirty_flush_batch *b, u64 start, u64 end)
 struct iodirty_hwpt *iodirty_domain_lookup(u32 gid);
 
 /* scan.c */
+int iodirty_carry_mark(struct iodirty_hwpt *hwpt, u64 iova, u64 len);
+int iodirty_carry_report(struct iodirty_hwpt *hwpt, struct pt_bitmap *bm,
+			 u64 iova, u64 len, bool clear);
+void iodirty_carry_forget(struct iodirty_hwpt *hwpt, u64 iova, u64 len);
 int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd);
 void iodirty_scanner_stop(struct iodirty_hwpt *hwpt);
 void iodirty_scanner_free(struct iodirty_hwpt *hwpt);

@@ -11,6 +11,13 @@
  * the floor completes it before the scan ends), and the region's history
  * (when it was last walked, how dirty it was) feeds the next sample call.
  *
+ * Safety floor for consumers: whatever a scan clears is also recorded in
+ * the domain's scan carry, and every exact harvest (GET_DIRTY_BITMAP,
+ * HARVEST with a bitmap) reports the carry for its range as well, so a
+ * scan never takes a dirty page away from GET: with no policy, a policy
+ * without export, a full ring buffer, or a policy detached mid-scan, the
+ * page still reaches the next GET.
+ *
  * Safety floor for sampling: a skipped region keeps its dirty bits, so
  * nothing is lost, only reported later; and after max_skip consecutive
  * skips the kernel walks the region whatever the policy says, so "later"
@@ -63,11 +70,123 @@ struct scan_walk {
 	u64 region_dirty;
 };
 
+/* ---- scan carry ------------------------------------------------------------ */
+
+#define CARRY_BITS	IODIRTY_ORACLE_CHUNK_BITS
+
+/**
+ * iodirty_carry_mark - remember that a scan reported [iova, iova + len)
+ * @hwpt: the domain
+ * @iova: start (granule aligned)
+ * @len: bytes
+ *
+ * Context: process context, IOAS rwsem held for read.
+ *
+ * Return: 0, or -ENOMEM (the caller then keeps the dirty bits).
+ */
+int iodirty_carry_mark(struct iodirty_hwpt *hwpt, u64 iova, u64 len)
+{
+	unsigned int gs = hwpt->pt.granule_shift;
+	u64 g = iova >> gs, ge = (iova + len - 1) >> gs;
+
+	while (g <= ge) {
+		unsigned long idx = g / CARRY_BITS, *chunk;
+		u64 n = min(ge + 1, (u64)(idx + 1) * CARRY_BITS) - g;
+
+		chunk = xa_load(&hwpt->scan_carry, idx);
+		if (!chunk) {
+			chunk = (unsigned long *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			if (!chunk)
+				return -ENOMEM;
+			if (xa_insert(&hwpt->scan_carry, idx, chunk,
+				      GFP_KERNEL_ACCOUNT)) {
+				free_page((unsigned long)chunk);
+				chunk = xa_load(&hwpt->scan_carry, idx);
+				if (!chunk)
+					return -ENOMEM;
+			}
+		}
+		/* atomic: a harvest may be clearing other bits of the chunk */
+		for (; n; n--, g++)
+			set_bit(g % CARRY_BITS, chunk);
+	}
+	return 0;
+}
+
+/**
+ * iodirty_carry_report - add the carry inside [iova, iova + len) to a
+ * harvest's bitmap
+ * @hwpt: the domain
+ * @bm: the harvest's bitmap (covers the range)
+ * @iova: start
+ * @len: bytes
+ * @clear: forget what was reported (not for NO_CLEAR)
+ *
+ * Return: 0 or the bitmap writer's error.
+ */
+int iodirty_carry_report(struct iodirty_hwpt *hwpt, struct pt_bitmap *bm,
+			 u64 iova, u64 len, bool clear)
+{
+	unsigned int gs = hwpt->pt.granule_shift;
+	u64 g0 = iova >> gs, g1 = (iova + len - 1) >> gs;
+	unsigned long idx, *chunk, bit;
+	int ret;
+
+	xa_for_each_range(&hwpt->scan_carry, idx, chunk, g0 / CARRY_BITS,
+			  g1 / CARRY_BITS) {
+		u64 base = (u64)idx * CARRY_BITS;
+		unsigned long lo = g0 > base ? g0 - base : 0;
+		unsigned long hi = min_t(u64, g1 - base + 1, CARRY_BITS);
+
+		for (bit = find_next_bit(chunk, hi, lo); bit < hi;
+		     bit = find_next_bit(chunk, hi, bit + 1)) {
+			unsigned long end = find_next_zero_bit(chunk, hi, bit);
+
+			ret = pt_bitmap_set_range(bm, (base + bit) << gs,
+						  (u64)(end - bit) << gs);
+			if (ret)
+				return ret;
+			if (clear)
+				bitmap_clear(chunk, bit, end - bit);
+			bit = end;
+		}
+	}
+	return 0;
+}
+
+/**
+ * iodirty_carry_forget - drop carry bits of an unmapped range
+ * @hwpt: the domain
+ * @iova: start
+ * @len: bytes
+ */
+void iodirty_carry_forget(struct iodirty_hwpt *hwpt, u64 iova, u64 len)
+{
+	unsigned int gs = hwpt->pt.granule_shift;
+	u64 g0 = iova >> gs, g1 = (iova + len - 1) >> gs;
+	unsigned long idx, *chunk;
+
+	xa_for_each_range(&hwpt->scan_carry, idx, chunk, g0 / CARRY_BITS,
+			  g1 / CARRY_BITS) {
+		u64 base = (u64)idx * CARRY_BITS;
+		unsigned long lo = g0 > base ? g0 - base : 0;
+		unsigned long hi = min_t(u64, g1 - base + 1, CARRY_BITS);
+
+		bitmap_clear(chunk, lo, hi - lo);
+	}
+}
+
 static int scan_run(void *arg, u64 iova, u64 len)
 {
 	struct scan_walk *w = arg;
 	struct iodirty_scanner *sc = w->sc;
 	unsigned int gs = sc->hwpt->pt.granule_shift;
+	int ret;
+
+	/* first the floor: if it cannot be recorded, the walker re-dirties */
+	ret = iodirty_carry_mark(sc->hwpt, iova, len);
+	if (ret)
+		return ret;
 
 	w->region_dirty += len >> gs;
 	sc->runs++;
@@ -283,7 +402,11 @@ void iodirty_scanner_free(struct iodirty_hwpt *hwpt)
 	struct iodirty_scanner *sc = hwpt->scanner;
 	struct scan_region *r;
 	unsigned long idx;
+	void *chunk;
 
+	xa_for_each(&hwpt->scan_carry, idx, chunk)
+		free_page((unsigned long)chunk);
+	xa_destroy(&hwpt->scan_carry);
 	if (!sc)
 		return;
 	iodirty_scanner_stop(hwpt);
