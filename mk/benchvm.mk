@@ -27,3 +27,6 @@ $(VMBENCH_BIN): selftests/bench/vm/vm_policy_bench.c selftests/vm/progs/policy_t
 
 bench-vm: all vm-image
 	$(Q)selftests/bench/vm/run-bench-vm.sh $(BUILD)/bench-vm.json
+
+# make bench = the host page-table benchmark and then this one
+bench: bench-vm

@@ -6,6 +6,9 @@
  * check; after detach the module answers with its built-in default again.
  */
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include "../test_progs.h"
 #include "../iodirty_test_util.h"
@@ -38,6 +41,36 @@ static int probe(int fd, struct iodirty_policy_probe *p, __u64 pages)
 	p->pending_start = 0x100000;
 	p->pending_end = 0x100000 + pages * 4096;
 	return ioctl(fd, IODIRTY_POLICY_PROBE, p);
+}
+
+/*
+ * In a child that dropped every capability (still uid 0): loading and
+ * attaching a policy must fail with EPERM, as struct_ops maps need
+ * CAP_BPF + CAP_SYS_ADMIN.  Exit status 0 means "refused with EPERM".
+ */
+static int unprivileged_attach(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	struct smoke_bpf *skel;
+	struct bpf_link *link;
+	int err;
+
+	if (syscall(SYS_capset, &hdr, data))
+		return 2;
+	skel = smoke_bpf__open();
+	if (!skel)
+		return 3;
+	err = smoke_bpf__load(skel);
+	if (!err) {
+		link = bpf_map__attach_struct_ops(skel->maps.smoke_ops);
+		err = link ? 0 : -errno;
+		bpf_link__destroy(link);
+	}
+	smoke_bpf__destroy(skel);
+	return err == -EPERM ? 0 : 1;
 }
 
 DEFINE_TEST(smoke)
@@ -123,6 +156,20 @@ DEFINE_TEST(smoke)
 		}
 		ASSERT_EQ(ring_buffer__consume(rb), 0, "no record after detach");
 		ASSERT_EQ(seen.n, 0, "records seen after detach");
+	}
+
+	if (test__start_subtest("attach_needs_privileges")) {
+		pid_t pid = fork();
+		int status = -1;
+
+		if (pid == 0)
+			_exit(unprivileged_attach());
+		if (ASSERT_GE(pid, 0, "fork")) {
+			waitpid(pid, &status, 0);
+			ASSERT_TRUE(WIFEXITED(status), "child exited");
+			ASSERT_EQ(WEXITSTATUS(status), 0,
+				  "load/attach without capabilities fails with EPERM");
+		}
 	}
 
 	if (test__start_subtest("probe_bad_input")) {
