@@ -21,6 +21,9 @@
  * Leaf tables are separate 4 KiB pages, which the hardware prefetcher
  * does not follow, so while scanning line k of one leaf table we prefetch
  * line k of the next one: one table of lead, one prefetch per line.
+ * Level-1 tables full of 2 MiB leaves get the same treatment: a line of
+ * eight present, clean, default-size leaves is recognised with one AND-
+ * and one OR-reduction and skipped at once (pt_l1_line_clean()).
  *
  * Reporting
  * ---------
@@ -28,8 +31,14 @@
  * range (a huge leaf has one dirty state; the UAPI cannot say less).
  * Spans are coalesced into runs; a run goes to sink->bitmap and
  * sink->run when the next non-adjacent span arrives or the walk ends.
- * If that fails, every leaf of the run is made dirty again before the
- * error is returned, so a failed harvest loses nothing.
+ * A leaf is cleared before its span is queued (see below), so at any
+ * time the leaves cleared but not yet delivered are exactly those of the
+ * pending run, plus, while it is being queued, the leaf just cleared.
+ * If delivering a run fails, all of those are made dirty again before
+ * the error is returned (the run's leaves by pt_walk_flush_run(), the
+ * leaf being queued by pt_walk_dirty_leaf()), so a failed harvest loses
+ * nothing: every leaf the walk cleared is either in a run the sink
+ * accepted or dirty again.
  *
  * Clearing, and why it is safe against the IOMMU
  * ----------------------------------------------
@@ -47,10 +56,20 @@
  *    to set (ARM: AP[2] is already clear, it only updates on a clean
  *    entry).  If its update is ordered after our clear it re-dirties the
  *    entry and the next harvest reports it; before our clear, the write
- *    belongs to the span we are reporting now.
- *  - AMD replicas: the leaf is reported as a whole before any replica
- *    is cleared, and a replica is cleared only if seen dirty; a replica
- *    dirtied after we looked at it stays dirty for the next harvest.
+ *    belongs to the span this harvest reports.
+ *  - Clear before report: nothing outside the walker can observe the
+ *    order between clearing a leaf and queueing its span (runs reach
+ *    the sink only later, after the rest of the run was cleared, in
+ *    either order).  What the argument needs is that the span of every
+ *    cleared leaf is delivered before the walk returns 0, or, when
+ *    delivery fails, that the leaf is dirty again (see Reporting).  A
+ *    concurrent harvest that sees the leaf clean in between misses
+ *    nothing: that write is ours to report, or to leave dirty.
+ *  - AMD replicas: the leaf is reported as a whole (one span, however
+ *    many replicas were dirty), and a replica is cleared only if seen
+ *    dirty; a replica dirtied after we looked at it stays dirty for the
+ *    next harvest.  Re-dirtying after a failure sets D in the first
+ *    replica, which makes the whole leaf read dirty.
  *  - An IOTLB entry cached with D set lets the device keep writing
  *    without setting D in memory.  Those writes are covered because the
  *    caller invalidates the cleared ranges (sink->cleared / clear_start..
@@ -176,22 +195,34 @@ static __always_inline int pt_walk_dirty_leaf(enum pt_format F,
 	unsigned int first = idx & ~(nrep - 1), k;
 	u64 ls = tbase + ((u64)first << sh);
 	u64 le = ls + size;
+	bool clear = w->clear && ls >= w->start && le <= w->end;
 	int ret;
 
-	/* report (queue) first, clear after: see the comment at the top */
+	/*
+	 * Clear first, queue the report after: queueing may flush the
+	 * previous run into the bitmap, and a locked RMW issued behind those
+	 * stores to cold lines would wait for them to drain.  See the
+	 * comment at the top for why the order is safe.
+	 */
+	if (clear)
+		for (k = first; k < first + nrep; k++)
+			if (pt_e_dirty(F, READ_ONCE(t[k])))
+				pt_e_clean(F, &t[k]);
 	ret = pt_walk_report(w, ls, le);
-	if (ret)
+	if (unlikely(ret)) {
+		/*
+		 * Flushing the previous run failed (that run is dirty
+		 * again); this leaf is in no run: nobody will be told about
+		 * it, so it must be dirty again too.
+		 */
+		if (clear)
+			pt_leaf_set_dirty(w->d, &t[first]);
 		return ret;
-	if (w->clear) {
-		if (ls >= w->start && le <= w->end) {
-			for (k = first; k < first + nrep; k++)
-				if (pt_e_dirty(F, READ_ONCE(t[k])))
-					pt_e_clean(F, &t[k]);
-			pt_walk_cleared(w, ls, le);
-		} else {
-			w->st.kept_straddling++;
-		}
 	}
+	if (clear)
+		pt_walk_cleared(w, ls, le);
+	else if (w->clear)
+		w->st.kept_straddling++;
 	*next = first + nrep;
 	return 0;
 }
@@ -301,7 +332,57 @@ static __always_inline int pt_walk_upper_leaf(enum pt_format F,
 	return ret;
 }
 
-/* Level 1: the loop over leaf tables. */
+/*
+ * Level-1 line test: are the eight entries at @g all present, clean,
+ * default-size leaves?  Two reductions, one operation per entry each:
+ * an AND that must keep every bit of pt_l1_all() (present, and for
+ * VT-d PS, for ARM AP[2] i.e. not writable-dirty) and an OR that must
+ * keep none of pt_l1_none() (table/size-encoding and dirty bits).
+ * Conservative: a line that fails (e.g. a VT-d write-only entry, an ARM
+ * DBM=0 AP[2]=0 one, AMD page-size-encoded replicas, NL = 7) just takes
+ * the entry-by-entry path.
+ */
+static __always_inline u64 pt_l1_all(enum pt_format F)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return AMDV1_PR;
+	case PT_FMT_VTDSS:
+		return VTDSS_R | VTDSS_PS;		/* PS: a leaf */
+	case PT_FMT_ARMV8:
+		return ARMV8_VALID | ARMV8_AP2;		/* AP[2]: clean */
+	default:
+		return MOCK_PR;
+	}
+}
+
+static __always_inline u64 pt_l1_none(enum pt_format F)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return AMDV1_NL_MASK | AMDV1_HD;	/* NL 0: default leaf */
+	case PT_FMT_VTDSS:
+		return VTDSS_D;
+	case PT_FMT_ARMV8:
+		return ARMV8_TYPE_MASK & ~ARMV8_VALID;	/* type 0b01: block */
+	default:
+		return MOCK_NL_MASK | MOCK_HD;
+	}
+}
+
+static __always_inline bool pt_l1_line_clean(enum pt_format F, const u64 *g)
+{
+	u64 a = g[0] & g[1] & g[2] & g[3] & g[4] & g[5] & g[6] & g[7];
+	u64 o = g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7];
+
+	return (a & pt_l1_all(F)) == pt_l1_all(F) && !(o & pt_l1_none(F));
+}
+
+/*
+ * Level 1: the loop over leaf tables, or over 2 MiB (mock: 1 MiB) leaves.
+ * Whole cache lines of clean default-size leaves are skipped eight at a
+ * time, as in the leaf tables; anything else goes entry by entry.
+ */
 static __always_inline int pt_walk_level1(enum pt_format F,
 					  struct pt_walk *w, u64 *t,
 					  u64 tbase)
@@ -309,20 +390,30 @@ static __always_inline int pt_walk_level1(enum pt_format F,
 	const unsigned int sh = pt_lvl_shift(F, 1), sh0 = pt_lvl_shift(F, 0);
 	unsigned int i = pt_idx_lo(sh, tbase, w->lo);
 	unsigned int hi = pt_idx_hi(sh, tbase, w->hi);
-	int ret;
+	unsigned int nclean = 0;
+	int ret = 0;
 
 	for (; i < hi; i++) {
-		u64 e = READ_ONCE(t[i]);
-		u64 ebase = tbase + ((u64)i << sh);
+		u64 e, ebase;
 		const u64 *pf;
 		u64 *lt, ne;
 
+		if (!(i & 7)) {
+			while (i + 8 <= hi && pt_l1_line_clean(F, t + i)) {
+				nclean += 8;
+				i += 8;
+			}
+			if (i >= hi)
+				break;
+		}
+		e = READ_ONCE(t[i]);
+		ebase = tbase + ((u64)i << sh);
 		if (!pt_e_present(F, e))
 			continue;
 		if (!pt_e_is_table(F, e, 1)) {
 			ret = pt_walk_upper_leaf(F, w, t, &i, 1, tbase, e);
 			if (ret)
-				return ret;
+				break;
 			continue;
 		}
 		lt = pt_e_table(F, e);
@@ -337,9 +428,11 @@ static __always_inline int pt_walk_level1(enum pt_format F,
 					 pt_idx_lo(sh0, ebase, w->lo),
 					 pt_idx_hi(sh0, ebase, w->hi), pf);
 		if (ret)
-			return ret;
+			break;
 	}
-	return 0;
+	/* present leaf entries above level 0; see struct pt_dirty_stats */
+	w->st.leaves += nclean;
+	return ret;
 }
 
 /* Levels >= 2: rarely more than a few hundred entries per walk. */
@@ -510,14 +603,14 @@ static void pt_stats_add(struct pt_dirty_stats *to,
  *
  * Every dirty leaf overlapping the range is reported over its whole span
  * clamped to the range, coalesced into runs in IOVA order.  Leaves that
- * lie entirely inside the range are then made clean (unless NO_CLEAR);
+ * lie entirely inside the range are made clean (unless NO_CLEAR);
  * dirty leaves sticking out of the range stay dirty.  The caller must
  * invalidate the IOTLB for the cleared ranges before treating the
  * harvest as complete (see the comment at the top of this file).
  *
  * Return: 0; a range error (pt_check_range), -EINVAL bad @flags; or the
  * first error from the bitmap or sink->run, after which the walk stops
- * and the failed run's leaves are dirty again.
+ * and every leaf it cleared but did not deliver is dirty again.
  */
 int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 			    unsigned int flags,

@@ -692,6 +692,293 @@ TEST(stats_and_bitmap_sink)
 }
 
 /*
+ * Level-1 tables: eight cache lines (64 entries) of default-size huge
+ * leaves, where the walker skips a line of eight clean leaves at once.
+ * Some lines hold what must send a line down the entry-by-entry path:
+ * AMD page-size-encoded leaves (4M and 8M inside line 2, a 32M one
+ * across lines 4-5), a read-only leaf (line 3), a hole (line 6) and a
+ * leaf table (line 7; one of its pages stands for it below).
+ */
+#define L1_N 64
+
+struct l1leaf {
+	u64 iova, size;
+	u64 mark;		/* IOVA to mark: AMD, the last replica */
+	bool ro;
+};
+
+struct l1layout {
+	struct l1leaf v[L1_N];
+	unsigned int n;
+	u64 big;		/* level-1 entry size */
+	u64 entries;		/* st.leaves of a full-range walk */
+	u64 per_idx[L1_N];	/* st.leaves per level-1 entry (no AMD) */
+};
+
+static void l1_add(struct l1layout *y, u64 idx, u64 nent, unsigned int prot)
+{
+	struct l1leaf *x = &y->v[y->n++];
+
+	ASSERT_OK(pt_map(&D, idx * y->big, idx * y->big, nent * y->big, prot,
+			 nent * y->big, 0));
+	x->iova = idx * y->big;
+	x->size = nent * y->big;
+	x->mark = (idx + nent - 1) * y->big;
+	x->ro = !(prot & PT_PROT_WRITE);
+	y->entries += nent;
+	y->per_idx[idx] = 1;
+}
+
+static void l1_build(struct l1layout *y, enum pt_format f)
+{
+	u64 idx;
+
+	memset(y, 0, sizeof(*y));
+	y->big = G() << 9;
+	for (idx = 0; idx < L1_N; idx++) {
+		struct l1leaf *x;
+
+		if (f == PT_FMT_AMDV1 && idx == 16) {
+			l1_add(y, 16, 2, RW);
+			l1_add(y, 18, 1, RW);
+			l1_add(y, 19, 1, RW);
+			l1_add(y, 20, 4, RW);
+			idx = 23;
+		} else if (f == PT_FMT_AMDV1 && idx == 32) {
+			l1_add(y, 32, 16, RW);
+			idx = 47;
+		} else if (idx == 25) {
+			l1_add(y, idx, 1, RO);
+		} else if (idx == 60) {
+			ASSERT_OK(pt_map(&D, idx * y->big, 0, y->big, RW, G(),
+					 0));
+			x = &y->v[y->n++];
+			x->iova = idx * y->big + 7 * G();
+			x->size = G();
+			x->mark = x->iova;
+			x->ro = false;
+			y->entries += 512;
+			y->per_idx[idx] = 512;
+		} else if (idx != 50) {
+			l1_add(y, idx, 1, RW);
+		}
+	}
+}
+
+static bool l1_dirty(u64 iova)
+{
+	struct pt_xlate x;
+
+	ASSERT_OK(pt_translate(&D, iova, &x));
+	return x.dirty;
+}
+
+/* mark the leaves selected by @sel; returns what became dirty in @dirty */
+static void l1_mark(const struct l1layout *y, const bool *sel, bool *dirty)
+{
+	unsigned int j;
+
+	for (j = 0; j < y->n; j++) {
+		dirty[j] = false;
+		if (!sel[j])
+			continue;
+		if (D.fmt == PT_FMT_ARMV8 && y->v[j].ro) {
+			CHECK_ERR(pt_mark_dirty(&D, y->v[j].mark), EACCES);
+			continue;
+		}
+		ASSERT_OK(pt_mark_dirty(&D, y->v[j].mark));
+		dirty[j] = true;
+	}
+}
+
+/* expected runs of harvesting [s, e) with @dirty into @rs/@re */
+static unsigned int l1_expect(const struct l1layout *y, const bool *dirty,
+			      u64 s, u64 e, u64 *rs, u64 *re,
+			      unsigned int *ndirty)
+{
+	unsigned int j, n = 0;
+
+	*ndirty = 0;
+	for (j = 0; j < y->n; j++) {
+		u64 ls = y->v[j].iova, le = ls + y->v[j].size;
+
+		ls = ls > s ? ls : s;
+		le = le < e ? le : e;
+		if (!dirty[j] || ls >= le)
+			continue;
+		(*ndirty)++;
+		if (n && re[n - 1] == ls) {
+			re[n - 1] = le;
+			continue;
+		}
+		rs[n] = ls;
+		re[n++] = le;
+	}
+	return n;
+}
+
+/* st.leaves of a walk of [s, e) (no AMD edge leaves) */
+static u64 l1_entries(const struct l1layout *y, u64 s, u64 e)
+{
+	u64 idx, n = 0;
+
+	for (idx = s / y->big; idx < e / y->big; idx++)
+		n += y->per_idx[idx];
+	return n;
+}
+
+TEST(level1_line_fast_path)
+{
+	enum pt_format f;
+	struct runlog l;
+
+	runlog_init(&l);
+	FOR_EACH_FMT(f) {
+		static const u64 ranges[][2] = { { 0, L1_N }, { 3, 61 },
+						 { 17, 46 } };
+		struct l1layout y;
+		unsigned int r, line, m, j, k, n, nd;
+		u64 rs[L1_N], re[L1_N];
+		bool sel[L1_N], dirty[L1_N];
+
+		setup(f, 40, 0);
+		l1_build(&y, f);
+		for (r = 0; r < 3; r++) {
+			u64 s = ranges[r][0] * y.big, e = ranges[r][1] * y.big;
+
+			/* line 8: the same positions in every line at once */
+			for (line = 0; line <= 8; line++) {
+				for (m = 0; m < 256; m++) {
+					struct pt_dirty_stats st = { 0 };
+
+					for (j = 0; j < y.n; j++) {
+						u64 idx = y.v[j].iova / y.big;
+
+						sel[j] = (line == 8 ||
+							  idx / 8 == line) &&
+							 (m >> (idx % 8)) & 1;
+					}
+					l1_mark(&y, sel, dirty);
+					n = l1_expect(&y, dirty, s, e, rs, re,
+						      &nd);
+					ASSERT_OK(harvest(&l, s, e - s, 0,
+							  &st));
+					ASSERT_EQ(l.nruns, n);
+					for (k = 0; k < n; k++) {
+						CHECK_EQ(l.runs[k].iova, rs[k]);
+						CHECK_EQ(l.runs[k].len,
+							 re[k] - rs[k]);
+					}
+					CHECK_EQ(st.dirty_leaves, nd);
+					if (r == 0)
+						CHECK_EQ(st.leaves, y.entries);
+					else if (f != PT_FMT_AMDV1)
+						CHECK_EQ(st.leaves,
+							 l1_entries(&y, s, e));
+					/* inside: clean now; else as before */
+					for (j = 0; j < y.n; j++) {
+						const struct l1leaf *x = &y.v[j];
+						bool in = x->iova >= s &&
+							x->iova + x->size <= e;
+
+						CHECK_EQ(l1_dirty(x->mark),
+							 dirty[j] && !in);
+					}
+					ASSERT_OK(pt_read_and_clear_dirty(&D,
+						0, L1_N * y.big, 0, NULL,
+						NULL));
+				}
+			}
+		}
+		pt_domain_destroy(&D);
+	}
+	runlog_free(&l);
+}
+
+/*
+ * The walker clears a dirty leaf before queueing its span, so when
+ * flushing the previous run fails the leaf just cleared is in no run.
+ * Whatever run fails (sink->run error or a bitmap too short), every
+ * leaf that was dirty must afterwards be either in a delivered run
+ * (and clean, and announced as cleared) or dirty again.
+ */
+TEST(sink_error_after_clear_loses_nothing)
+{
+	static u8 bits[L1_N * 512 / 8];
+	enum pt_format f;
+	struct runlog l;
+	u64 seed = th_seed(7);
+
+	runlog_init(&l);
+	FOR_EACH_FMT(f) {
+		struct l1layout y;
+		unsigned int t, j, k, n, nd, fail;
+		u64 rs[L1_N], re[L1_N];
+		bool sel[L1_N], dirty[L1_N];
+
+		setup(f, 40, 0);
+		l1_build(&y, f);
+		for (t = 0; t < 1500; t++) {
+			struct pt_dirty_sink s;
+			struct pt_bitmap bm;
+			bool use_bm;
+			int err;
+
+			for (j = 0; j < y.n; j++)
+				sel[j] = rng_below(&seed, 3) == 0;
+			l1_mark(&y, sel, dirty);
+			n = l1_expect(&y, dirty, 0, L1_N * y.big, rs, re, &nd);
+			if (!n)
+				continue;
+			fail = rng_below(&seed, n);
+			runlog_reset(&l);
+			s = runlog_sink(&l);
+			use_bm = rs[fail] && rng_below(&seed, 2);
+			if (use_bm) {
+				/* run @fail is the first not to fit */
+				memset(bits, 0, sizeof(bits));
+				ASSERT_OK(pt_bitmap_init(&bm, bits, 0,
+							 rs[fail], G()));
+				s.bitmap = &bm;
+				err = -ERANGE;
+			} else {
+				l.fail_at = fail;
+				l.fail_err = err = -EFAULT;
+			}
+			CHECK_EQ(pt_read_and_clear_dirty(&D, 0, L1_N * y.big,
+							 0, &s, NULL), err);
+			l.fail_at = -1;
+			ASSERT_EQ(l.nruns, fail);
+			for (j = 0; j < y.n; j++) {
+				const struct l1leaf *x = &y.v[j];
+				bool sent = false, flushed = false;
+
+				for (k = 0; k < l.nruns; k++)
+					sent |= x->iova >= l.runs[k].iova &&
+						x->iova + x->size <=
+						l.runs[k].iova + l.runs[k].len;
+				for (k = 0; k < l.ncleared; k++)
+					flushed |= x->iova >=
+						   l.cleared[k].iova &&
+						x->iova + x->size <=
+						l.cleared[k].iova +
+						l.cleared[k].len;
+				CHECK_MSG(l1_dirty(x->mark) == (dirty[j] && !sent),
+					  "%s t %u leaf %u: dirty %d sent %d",
+					  pt_format_name(f), t, j, dirty[j],
+					  sent);
+				if (sent)
+					CHECK(flushed);
+			}
+			ASSERT_OK(pt_read_and_clear_dirty(&D, 0, L1_N * y.big,
+							  0, NULL, NULL));
+		}
+		pt_domain_destroy(&D);
+	}
+	runlog_free(&l);
+}
+
+/*
  * The IOMMU (hw_access on another thread) races with harvests.  A write
  * that completed before harvest N started must be reported by harvest N
  * or N - 1 (which may have picked it up while it was in flight).
