@@ -979,16 +979,22 @@ TEST(sink_error_after_clear_loses_nothing)
 }
 
 /*
- * The IOMMU (hw_access on another thread) races with harvests.  A write
- * that completed before harvest N started must be reported by harvest N
- * or N - 1 (which may have picked it up while it was in flight).
+ * The IOMMU (hw_access on another thread) races with harvests.  Harvests
+ * are numbered; before each hardware write the writer notes the number of
+ * the harvest running (or last started) and publishes it with the page
+ * after the write.  Every harvest that started before that one finished
+ * before the write, so the write must be reported by that harvest or a
+ * later one: once its note is seen, the page's latest report must be at
+ * least that number.  (The writer may be preempted for a long time between
+ * the write and the note, so "reported by N or N - 1" would be too strict.)
  */
 #define RACE_PAGES 4096
 
 struct race {
 	u64 g;
 	volatile int stop;
-	u8 pending[RACE_PAGES];
+	u64 gen;			/* number of the current harvest */
+	u64 note[RACE_PAGES];		/* 1 + harvest number at the write */
 	u64 writes;
 };
 
@@ -999,10 +1005,11 @@ static void *race_writer(void *arg)
 
 	while (!r->stop) {
 		u64 p = rng_below(&seed, RACE_PAGES);
+		u64 g = __atomic_load_n(&r->gen, __ATOMIC_SEQ_CST);
 
 		if (pt_hw_access(&D, p * r->g + 8, PT_PROT_WRITE, NULL))
 			abort();
-		__atomic_store_n(&r->pending[p], 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&r->note[p], g + 1, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&r->writes, ++n, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -1011,8 +1018,7 @@ static void *race_writer(void *arg)
 TEST(concurrent_iommu_vs_harvest)
 {
 	static struct race r;
-	static u8 seen_prev[RACE_PAGES], seen[RACE_PAGES];
-	static u8 snap[RACE_PAGES];
+	static u64 last_report[RACE_PAGES], snap[RACE_PAGES];
 	enum pt_format f;
 
 	FOR_EACH_FMT(f) {
@@ -1023,28 +1029,29 @@ TEST(concurrent_iommu_vs_harvest)
 		runlog_init(&l);
 		setup(f, 40, 0);
 		memset(&r, 0, sizeof(r));
+		memset(last_report, 0, sizeof(last_report));
 		r.g = G();
 		ASSERT_OK(pt_map(&D, 0, 0, RACE_PAGES * r.g, RW, r.g, 0));
-		memset(seen_prev, 0, sizeof(seen_prev));
 		ASSERT_EQ(pthread_create(&th, NULL, race_writer, &r), 0);
 		/* at least 300 harvests that overlap 20000 writes */
-		for (iter = 0; iter < 300 ||
+		for (iter = 1; iter <= 300 ||
 		     (__atomic_load_n(&r.writes, __ATOMIC_RELAXED) < 20000 &&
 		      iter < 1000000); iter++) {
+			/* notes published before harvest iter starts */
 			for (p = 0; p < RACE_PAGES; p++)
-				snap[p] = __atomic_exchange_n(&r.pending[p], 0,
+				snap[p] = __atomic_exchange_n(&r.note[p], 0,
 							      __ATOMIC_SEQ_CST);
+			__atomic_store_n(&r.gen, iter, __ATOMIC_SEQ_CST);
 			ASSERT_OK(harvest(&l, 0, RACE_PAGES * r.g, 0, NULL));
-			memset(seen, 0, sizeof(seen));
 			for (k = 0; k < l.nruns; k++)
 				for (p = l.runs[k].iova / r.g;
 				     p < (l.runs[k].iova + l.runs[k].len) / r.g;
 				     p++)
-					seen[p] = 1;
+					last_report[p] = iter;
+			/* a write noted before this harvest: reported by now */
 			for (p = 0; p < RACE_PAGES; p++)
-				if (snap[p] && !seen[p] && !seen_prev[p])
+				if (snap[p] && last_report[p] < (snap[p] > 1 ? snap[p] - 1 : 1))
 					missing++;
-			memcpy(seen_prev, seen, sizeof(seen));
 		}
 		r.stop = 1;
 		pthread_join(th, NULL);
