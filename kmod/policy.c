@@ -461,26 +461,32 @@ static void publish(struct iodirty_ops *ops)
 	spin_unlock_irqrestore(&iodirty_active_lock, flags);
 }
 
+/*
+ * May @ops become the policy (replacing @may_replace, or nothing)?  BPF
+ * policies must be allowed, no other policy may be active, and the new
+ * policy's init must succeed.  Called with the policy mutex held.
+ */
+static int admit(struct iodirty_ops *ops, struct iodirty_ops *may_replace)
+{
+	struct iodirty_ops *cur = rcu_access_pointer(iodirty_active);
+
+	if (!READ_ONCE(iodirty_bpf_enabled))
+		return -EPERM;
+	if (cur && cur != may_replace)
+		return -EEXIST;
+	return ops->init ? ops->init() : 0;
+}
+
 static int iodirty_ops_reg(void *kdata, struct bpf_link *link)
 {
 	struct iodirty_ops *ops = kdata;
-	int ret = 0;
+	int ret;
 
 	flush_work(&iodirty_eject_work);
 	mutex_lock(&iodirty_policy_mutex);
-	if (!READ_ONCE(iodirty_bpf_enabled)) {
-		ret = -EPERM;
+	ret = admit(ops, NULL);
+	if (ret)
 		goto out_unlock;
-	}
-	if (rcu_access_pointer(iodirty_active)) {
-		ret = -EEXIST;
-		goto out_unlock;
-	}
-	if (ops->init) {
-		ret = ops->init();
-		if (ret)
-			goto out_unlock;
-	}
 	publish(ops);
 	iodirty_stat_inc(IODIRTY_STAT_ATTACHES);
 	pr_info("policy \"%s\" attached\n", ops->name);
@@ -548,23 +554,13 @@ static int iodirty_ops_update(void *kdata, void *old_kdata,
 {
 	struct iodirty_ops *ops = kdata, *old = old_kdata;
 	struct iodirty_ops *cur;
-	int ret = 0;
+	int ret;
 
 	mutex_lock(&iodirty_policy_mutex);
-	if (!READ_ONCE(iodirty_bpf_enabled)) {
-		ret = -EPERM;
+	ret = admit(ops, old);
+	if (ret)
 		goto out_unlock;
-	}
 	cur = rcu_access_pointer(iodirty_active);
-	if (cur && cur != old) {
-		ret = -EEXIST;
-		goto out_unlock;
-	}
-	if (ops->init) {
-		ret = ops->init();
-		if (ret)
-			goto out_unlock;
-	}
 	if (cur) {
 		retire(old, ops, IODIRTY_EXIT_REPLACED,
 		       IODIRTY_EXIT_REASON_REPLACED, "replaced");

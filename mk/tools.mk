@@ -19,14 +19,14 @@ TOOLS_BINS := $(TOOLS_DIR)/iodirtyctl $(TOOLS_DIR)/iodirty-demo
 tools: $(TOOLS_BINS)
 
 $(TOOLS_DIR)/iodirtyctl: tools/iodirtyctl/iodirtyctl.c tools/iodirtyctl/iodirtyctl.h \
-		$(TOOLS_LIB_SRCS) user/libiodirty.h include/uapi/linux/iodirty.h \
+		$(TOOLS_LIB_SRCS) user/libiodirty.h user/bpf_print.h include/uapi/linux/iodirty.h \
 		| $(DEPS)/stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TOOLS_CFLAGS) $< $(TOOLS_LIB_SRCS) -o $@ $(USER_LDLIBS)
 
 $(TOOLS_DIR)/iodirty-demo: tools/iodirty-demo/iodirty-demo.c tools/iodirtyctl/iodirtyctl.h \
-		bpf/export.h $(TOOLS_LIB_SRCS) user/libiodirty.h \
+		bpf/export.h $(TOOLS_LIB_SRCS) user/libiodirty.h user/bpf_print.h \
 		include/uapi/linux/iodirty.h $(BUILD)/bpf/export.skel.h \
 		| $(DEPS)/stamp
 	$(call msg,CC,$@)

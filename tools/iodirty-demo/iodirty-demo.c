@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <bpf/libbpf.h>
 #include "libiodirty.h"
+#include "bpf_print.h"
 #include "iodirtyctl.h"
 #include "export.h"
 #include "export.skel.h"
@@ -92,14 +93,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	    (key == 's' && env.seconds <= 0))
 		argp_error(state, "invalid value '%s' for -%c", arg, key);
 	return 0;
-}
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
 }
 
 static volatile sig_atomic_t exiting;
@@ -323,7 +316,8 @@ int main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 1;
-	libbpf_set_print(libbpf_print_fn);
+	iodirty_bpf_verbose = env.verbose;
+	libbpf_set_print(iodirty_libbpf_print);
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
 	len = env.mib << 20;

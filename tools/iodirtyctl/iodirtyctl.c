@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "libiodirty.h"
+#include "bpf_print.h"
 #include "iodirtyctl.h"
 
 static struct env {
@@ -87,14 +88,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
 }
 
 /* print "iodirtyctl: <what>: <errno text>" and return 1 (the exit status) */
@@ -556,7 +549,8 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 1;
-	libbpf_set_print(libbpf_print_fn);
+	iodirty_bpf_verbose = env.verbose;
+	libbpf_set_print(iodirty_libbpf_print);
 	cmd = env.args[0];
 	if (!strcmp(cmd, "attach") || !strcmp(cmd, "replace")) {
 		if (env.nargs != 2)

@@ -184,7 +184,7 @@ SEC("struct_ops/exit")
 void BPF_PROG(members_exit, struct iodirty_exit_info *info)
 {
 	exit_calls++;
-	PT_EXIT_RECORD(uei, info);
+	IODIRTY_EXIT_RECORD(uei, info);
 }
 
 IODIRTY_OPS_DEFINE(members_ops,

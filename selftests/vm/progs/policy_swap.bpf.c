@@ -36,7 +36,7 @@ SEC("struct_ops/exit")
 void BPF_PROG(swap_a_exit, struct iodirty_exit_info *info)
 {
 	a_exit++;
-	PT_EXIT_RECORD(a_uei, info);
+	IODIRTY_EXIT_RECORD(a_uei, info);
 }
 
 SEC("struct_ops/flush")
@@ -61,7 +61,7 @@ SEC("struct_ops/exit")
 void BPF_PROG(swap_b_exit, struct iodirty_exit_info *info)
 {
 	b_exit++;
-	PT_EXIT_RECORD(b_uei, info);
+	IODIRTY_EXIT_RECORD(b_uei, info);
 }
 
 IODIRTY_OPS_DEFINE(swap_a_ops,

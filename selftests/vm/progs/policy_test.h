@@ -45,13 +45,6 @@ struct pt_exit {
 	char msg[128];
 };
 
-#define PT_EXIT_RECORD(__var, __info)					\
-	do {								\
-		(__var).kind = (__info)->kind;				\
-		(__var).reason = (__info)->reason;			\
-		(__var).code = (__info)->code;				\
-		bpf_probe_read_kernel_str((__var).msg, sizeof((__var).msg), \
-					  (__info)->msg);		\
-	} while (0)
+/* filled by IODIRTY_EXIT_RECORD() (bpf/iodirty.bpf.h) */
 
 #endif /* __IODIRTY_POLICY_TEST_H */

@@ -34,7 +34,7 @@ SEC("struct_ops/exit")
 void BPF_PROG(wrong_member_exit, struct iodirty_exit_info *info)
 {
 	misuse_exit++;
-	PT_EXIT_RECORD(misuse_uei, info);
+	IODIRTY_EXIT_RECORD(misuse_uei, info);
 }
 
 IODIRTY_OPS_DEFINE(wrong_member_ops,

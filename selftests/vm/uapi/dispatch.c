@@ -44,14 +44,9 @@ FIXTURE_SETUP(dispatch)
 	ASSERT_NE(NULL, self->buf);
 	self->fd = iod_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
-	ASSERT_EQ(0, mock_domain(self->fd, self->ioas, 0, &self->stdev,
-				 &self->hwpt, &self->idev));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->idev, self->ioas,
-				IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &self->dhwpt));
-	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas, self->buf, self->len,
-				    MOCK_APERTURE_START));
-	ASSERT_EQ(0, set_dirty(self->fd, self->dhwpt, true));
+	ASSERT_EQ(0, mock_dirty_stack(self->fd, self->buf, self->len, MOCK_APERTURE_START,
+				      &self->ioas, &self->stdev, &self->hwpt,
+				      &self->idev, &self->dhwpt));
 }
 
 FIXTURE_TEARDOWN(dispatch)

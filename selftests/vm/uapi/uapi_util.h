@@ -338,4 +338,21 @@ static __u64 bm_diff(const void *a, const void *b, __u64 nbits, __u64 *first)
 	return n;
 }
 
+/*
+ * The usual dirty-tracking stack on @fd: an IOAS with a mock device (and
+ * its automatic HWPT), a dirty-tracking HWPT for that device, @buf mapped
+ * at @iova, tracking enabled.  Returns 0 or the first failing call's value.
+ */
+static inline int mock_dirty_stack(int fd, void *buf, __u64 len, __u64 iova,
+				   __u32 *ioas, __u32 *stdev, __u32 *hwpt,
+				   __u32 *idev, __u32 *dhwpt)
+{
+	return ioas_alloc(fd, ioas) ?:
+	       mock_domain(fd, *ioas, 0, stdev, hwpt, idev) ?:
+	       hwpt_alloc(fd, *idev, *ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+			  dhwpt) ?:
+	       ioas_map_fixed(fd, *ioas, buf, len, iova) ?:
+	       set_dirty(fd, *dhwpt, true);
+}
+
 #endif /* IODIRTY_UAPI_UTIL_H */
