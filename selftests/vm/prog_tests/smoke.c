@@ -73,6 +73,33 @@ static int unprivileged_attach(void)
 	return err == -EPERM ? 0 : 1;
 }
 
+/*
+ * Load the smoke policy with its data fields changed and try to attach
+ * it; returns 0 (attached, then detached again) or -errno.
+ */
+static int attach_modified(__u64 flags, __u32 timeout_ms, const char *name)
+{
+	struct smoke_bpf *s = smoke_bpf__open();
+	struct bpf_link *link;
+	int err;
+
+	if (!s)
+		return -errno;
+	s->struct_ops.smoke_ops->flags = flags;
+	s->struct_ops.smoke_ops->timeout_ms = timeout_ms;
+	/* bpftool's shadow type shows the name array as __unsupported_7 */
+	snprintf(s->struct_ops.smoke_ops->__unsupported_7,
+		 sizeof(s->struct_ops.smoke_ops->__unsupported_7), "%s", name);
+	err = smoke_bpf__load(s);
+	if (!err) {
+		link = bpf_map__attach_struct_ops(s->maps.smoke_ops);
+		err = link ? 0 : -errno;
+		bpf_link__destroy(link);
+	}
+	smoke_bpf__destroy(s);
+	return err;
+}
+
 DEFINE_TEST(smoke)
 {
 	struct iodirty_policy_probe p;
@@ -170,6 +197,23 @@ DEFINE_TEST(smoke)
 			ASSERT_EQ(WEXITSTATUS(status), 0,
 				  "load/attach without capabilities fails with EPERM");
 		}
+	}
+
+	if (test__start_subtest("bad_ops_data_refused")) {
+		static const char *const bad_names[] = { "bad name", "", "x/y" };
+		unsigned int i;
+
+		/* the kernel checks data fields when the map value is written
+		 * (init_member, at attach): each must be refused with EINVAL */
+		ASSERT_EQ(attach_modified(1, 0, "smoke"), -EINVAL,
+			  "unknown flag bit");
+		for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
+			ASSERT_EQ(attach_modified(0, 0, bad_names[i]), -EINVAL,
+				  bad_names[i]);
+		ASSERT_EQ(attach_modified(0, 30001, "smoke"), -EINVAL,
+			  "timeout_ms above 30000");
+		ASSERT_EQ(attach_modified(0, 30000, "smoke.ok-1"), 0,
+			  "valid fields accepted");
 	}
 
 	if (test__start_subtest("probe_bad_input")) {
