@@ -165,7 +165,8 @@ void iodirty_device_detach(struct iodirty_ctx *ictx, struct iodirty_device *dev)
 	dev->hwpt = NULL;
 	up_write(&hwpt->ioas->rwsem);
 	refcount_dec(&hwpt->obj.users);
-	if (hwpt->auto_domain && list_empty(&hwpt->devices))
+	if (hwpt->auto_domain && list_empty(&hwpt->devices) &&
+	    refcount_read(&hwpt->obj.users) == 1)
 		iodirty_obj_destroy(ictx, &hwpt->obj);
 }
 

@@ -454,8 +454,9 @@ static void oracle_written(struct iodirty_hwpt *hwpt, u64 iova, u64 len,
 
 			if (g < g0 || g > g1)
 				continue;
-			s = (g << gs) - iova;
-			e = s + (1ULL << gs) - 1;
+			/* the granule's bytes inside [iova, iova + len) */
+			s = max(g << gs, iova) - iova;
+			e = min((g + 1) << gs, iova + len) - 1 - iova;
 			bitmap_set(w, s / ps, e / ps - s / ps + 1);
 		}
 	}
@@ -466,7 +467,8 @@ static void oracle_written(struct iodirty_hwpt *hwpt, u64 iova, u64 len,
  * @ucmd: struct iodirty_oracle
  *
  * Return: 0; -EOPNOTSUPP unknown op/reserved; -ENOENT unknown HWPT;
- * -EINVAL bad range/page_size; -EOVERFLOW bitmap over 256 MiB; -EFAULT.
+ * -EINVAL bad range, or page_size not a power of two in 2 KiB..1 GiB (as
+ * GET_DIRTY_BITMAP); -EOVERFLOW bitmap over 256 MiB; -EFAULT.
  */
 int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 {
@@ -491,7 +493,8 @@ int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 	}
 	if (cmd->op != IODIRTY_ORACLE_CHECK)
 		return -EOPNOTSUPP;
-	if (!cmd->page_size || !is_power_of_2(cmd->page_size) || !cmd->length ||
+	if (!cmd->page_size || !is_power_of_2(cmd->page_size) ||
+	    cmd->page_size < SZ_2K || cmd->page_size > SZ_1G || !cmd->length ||
 	    cmd->iova % cmd->page_size || cmd->length % cmd->page_size ||
 	    cmd->iova + cmd->length - 1 < cmd->iova)
 		return -EINVAL;

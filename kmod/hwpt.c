@@ -400,6 +400,7 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
 	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
 	struct iodirty_flush_batch *b = NULL;
+	struct mutex *scan_lock;
 	struct pt_dirty_stats st = {};
 	struct pt_dirty_sink sink = {};
 	struct iodirty_hwpt *hwpt;
@@ -424,8 +425,13 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 		sink.cleared = iodirty_batch_cleared;
 		sink.arg = b;
 	}
+	scan_lock = iodirty_scan_mutex(hwpt);
+	if (scan_lock)
+		mutex_lock(scan_lock);
 	down_read(&hwpt->ioas->rwsem);
 	if (enable) {
+		/* a fresh start: nothing from before the enable is reported */
+		iodirty_carry_forget(hwpt, 0, U64_MAX);
 		list_for_each_entry(a, &hwpt->ioas->areas, node) {
 			ret = pt_read_and_clear_dirty(&hwpt->pt, a->iova,
 						      a->length, 0, &sink, &st);
@@ -437,6 +443,8 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 	if (!ret)
 		WRITE_ONCE(hwpt->dirty_tracking, enable);
 	up_read(&hwpt->ioas->rwsem);
+	if (scan_lock)
+		mutex_unlock(scan_lock);
 	kfree(b);
 	return ret;
 }
@@ -515,11 +523,12 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 			struct pt_dirty_stats *st, u64 *flushes, u64 *walk_ns,
 			u32 *gid)
 {
-	struct iodirty_flush_batch *b;
 	const u32 known = IODIRTY_HARVEST_NO_CLEAR |
 			  IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE;
 	struct iodirty_ubitmap ub = {};
 	struct pt_dirty_sink sink = {};
+	struct iodirty_flush_batch *b;
+	struct mutex *scan_lock;
 	struct iodirty_hwpt *hwpt;
 	struct iodirty_ioas *ioas;
 	u64 t0;
@@ -554,6 +563,9 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 		return -ENOMEM;
 	iodirty_batch_init(b, hwpt);
 	*gid = hwpt->gid;
+	scan_lock = iodirty_scan_mutex(hwpt);
+	if (scan_lock)
+		mutex_lock(scan_lock);
 	down_read(&ioas->rwsem);
 	if (!iodirty_ioas_covers(ioas, h->iova, h->length)) {
 		ret = -ENOENT;
@@ -592,6 +604,8 @@ out_release:
 	ubitmap_release(&ub);
 out_unlock:
 	up_read(&ioas->rwsem);
+	if (scan_lock)
+		mutex_unlock(scan_lock);
 	kfree(b);
 	return ret;
 }

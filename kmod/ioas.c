@@ -367,6 +367,9 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 		return -EINVAL;
 	if (!cmd->length)
 		return fixed ? -EINVAL : -EOVERFLOW;
+	/* as iommufd: lengths of half the address space or more overflow */
+	if (cmd->length >= ULONG_MAX / 2)
+		return -EOVERFLOW;
 	if (cmd->user_va + cmd->length - 1 < cmd->user_va ||
 	    (fixed && cmd->iova + cmd->length - 1 < cmd->iova))
 		return -EOVERFLOW;

@@ -391,6 +391,7 @@ extern struct btf *iodirty_btf;
 void iodirty_policy_eject(struct iodirty_ops *ops, u32 kind, u32 reason,
 			  s64 code, const char *fmt, ...) __printf(5, 6);
 struct iodirty_ops *iodirty_policy_current(void);
+void iodirty_policy_error(s64 code, const char *msg);
 int iodirty_policy_flush(struct iodirty_flush_batch *b);
 bool iodirty_policy_sample(struct iodirty_sample_ctx *ctx);
 void iodirty_policy_export(struct iodirty_export_call *e);
@@ -408,6 +409,7 @@ int iodirty_carry_mark(struct iodirty_hwpt *hwpt, u64 iova, u64 len);
 int iodirty_carry_report(struct iodirty_hwpt *hwpt, struct pt_bitmap *bm,
 			 u64 iova, u64 len, bool clear);
 void iodirty_carry_forget(struct iodirty_hwpt *hwpt, u64 iova, u64 len);
+struct mutex *iodirty_scan_mutex(struct iodirty_hwpt *hwpt);
 int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd);
 void iodirty_scanner_stop(struct iodirty_hwpt *hwpt);
 void iodirty_scanner_free(struct iodirty_hwpt *hwpt);

@@ -212,18 +212,14 @@ __bpf_kfunc int bpf_iodirty_fill_bitmap(struct iodirty_run_ctx *ctx, void *dst,
  *
  * The policy is unpublished at once: the default answers this very call
  * and everything after it; the policy's exit member runs later with kind
- * IODIRTY_EXIT_ERROR_BPF.
+ * IODIRTY_EXIT_ERROR_BPF.  Called from init, it makes the attach fail
+ * (EINVAL); from exit, it is only logged.
  *
  * Context: any iodirty_ops member.
  */
 __bpf_kfunc void bpf_iodirty_error(s64 code, const char *msg__str)
 {
-	struct iodirty_ops *ops = iodirty_policy_current();
-
-	iodirty_policy_eject(ops, IODIRTY_EXIT_ERROR_BPF,
-			     IODIRTY_EXIT_REASON_BPF_ERROR, code,
-			     "policy \"%s\": %s", ops ? ops->name : "?",
-			     msg__str);
+	iodirty_policy_error(code, msg__str);
 }
 
 __bpf_kfunc_end_defs();

@@ -58,6 +58,44 @@ struct btf *iodirty_btf;
 static void iodirty_eject_workfn(struct work_struct *work);
 static DECLARE_WORK(iodirty_eject_work, iodirty_eject_workfn);
 
+/*
+ * init and exit run for a policy that is not (or no longer) the active
+ * one, so bpf_iodirty_error() must not act on the active policy then.
+ * They run with preemption off and this CPU's lifecycle record set; the
+ * kfunc sees the record and only flags the call (a failing init refuses
+ * the attach; an exit has nothing left to eject).
+ */
+static DEFINE_PER_CPU(struct iodirty_ops *, iodirty_lifecycle_ops);
+static DEFINE_PER_CPU(bool, iodirty_lifecycle_error);
+
+static s32 call_init(struct iodirty_ops *ops)
+{
+	bool failed;
+	s32 ret;
+
+	if (!ops->init)
+		return 0;
+	preempt_disable();
+	this_cpu_write(iodirty_lifecycle_ops, ops);
+	this_cpu_write(iodirty_lifecycle_error, false);
+	ret = ops->init();
+	failed = this_cpu_read(iodirty_lifecycle_error);
+	this_cpu_write(iodirty_lifecycle_ops, NULL);
+	preempt_enable();
+	return ret ?: failed ? -EINVAL : 0;
+}
+
+static void call_exit(struct iodirty_ops *ops, struct iodirty_exit_info *info)
+{
+	if (!ops->exit)
+		return;
+	preempt_disable();
+	this_cpu_write(iodirty_lifecycle_ops, ops);
+	ops->exit(info);
+	this_cpu_write(iodirty_lifecycle_ops, NULL);
+	preempt_enable();
+}
+
 /* ---- ejection ------------------------------------------------------------ */
 
 /**
@@ -117,17 +155,54 @@ static struct iodirty_ops *take_ejected(struct iodirty_ops *ops,
 	return got;
 }
 
-static void iodirty_eject_workfn(struct work_struct *work)
+/*
+ * Run the exit an ejected policy is owed, if any.  Called with the policy
+ * mutex held: from the ejection work, and before a new policy is admitted
+ * (so a second ejection cannot overwrite the first one's slot).
+ */
+static void settle_ejected(void)
 {
 	struct iodirty_exit_info info;
 	struct iodirty_ops *ops;
 
-	mutex_lock(&iodirty_policy_mutex);
+	if (!READ_ONCE(iodirty_ejected))
+		return;
 	synchronize_rcu();	/* the ejected policy's calls have finished */
 	ops = take_ejected(NULL, &info);
-	if (ops && ops->exit)
-		ops->exit(&info);
+	if (ops)
+		call_exit(ops, &info);
+}
+
+static void iodirty_eject_workfn(struct work_struct *work)
+{
+	mutex_lock(&iodirty_policy_mutex);
+	settle_ejected();
 	mutex_unlock(&iodirty_policy_mutex);
+}
+
+/**
+ * iodirty_policy_error - bpf_iodirty_error(): the calling policy asks to
+ * be ejected
+ * @code: its code
+ * @msg: its message
+ *
+ * Context: inside a member call (RCU read-side section) or an init/exit
+ * call (preemption off, lifecycle record set).
+ */
+void iodirty_policy_error(s64 code, const char *msg)
+{
+	struct iodirty_ops *ops = this_cpu_read(iodirty_lifecycle_ops);
+
+	if (ops) {
+		this_cpu_write(iodirty_lifecycle_error, true);
+		pr_warn("policy \"%s\": bpf_iodirty_error(%lld) in init/exit: %s\n",
+			ops->name, code, msg);
+		return;
+	}
+	ops = rcu_dereference(iodirty_active);
+	iodirty_policy_eject(ops, IODIRTY_EXIT_ERROR_BPF,
+			     IODIRTY_EXIT_REASON_BPF_ERROR, code,
+			     "policy \"%s\": %s", ops ? ops->name : "?", msg);
 }
 
 /* ---- calling members ------------------------------------------------------ */
@@ -470,11 +545,12 @@ static int admit(struct iodirty_ops *ops, struct iodirty_ops *may_replace)
 {
 	struct iodirty_ops *cur = rcu_access_pointer(iodirty_active);
 
+	settle_ejected();
 	if (!READ_ONCE(iodirty_bpf_enabled))
 		return -EPERM;
 	if (cur && cur != may_replace)
 		return -EEXIST;
-	return ops->init ? ops->init() : 0;
+	return call_init(ops);
 }
 
 static int iodirty_ops_reg(void *kdata, struct bpf_link *link)
@@ -527,8 +603,7 @@ static void retire(struct iodirty_ops *ops, struct iodirty_ops *successor,
 	synchronize_rcu();
 	if (!was_active && !take_ejected(ops, &info))
 		return;		/* its exit already ran */
-	if (ops->exit)
-		ops->exit(&info);
+	call_exit(ops, &info);
 }
 
 static void iodirty_ops_unreg(void *kdata, struct bpf_link *link)

@@ -24,7 +24,10 @@
  * is bounded.  A FULL scan (IODIRTY_SCAN_FULL) walks everything.
  *
  * Locking: scanner->lock serialises scans of one HWPT (periodic worker and
- * IODIRTY_SCAN RUN).  A scan holds the IOAS rwsem for read, like any
+ * IODIRTY_SCAN RUN) and exact harvests of it (iodirty_scan_mutex()): a
+ * harvest must not run between a scan's clear and the scan's invalidation
+ * of the same range, or it could consume the carry while a device still
+ * holds a stale dirty translation for the page.  A scan holds the IOAS rwsem for read, like any
  * harvest.  The periodic worker holds a reference on the HWPT (DESTROY is
  * EBUSY while it runs); STOP and file close cancel it synchronously.
  * Order: context lock → scanner->lock → IOAS rwsem.
@@ -132,6 +135,7 @@ int iodirty_carry_report(struct iodirty_hwpt *hwpt, struct pt_bitmap *bm,
 	unsigned long idx, *chunk, bit;
 	int ret;
 
+	/* under iodirty_scan_mutex(): no scan marks bits meanwhile */
 	xa_for_each_range(&hwpt->scan_carry, idx, chunk, g0 / CARRY_BITS,
 			  g1 / CARRY_BITS) {
 		u64 base = (u64)idx * CARRY_BITS;
@@ -196,6 +200,18 @@ static int scan_run(void *arg, u64 iova, u64 len)
 	w->e.ctx.length = len;
 	iodirty_policy_export(&w->e);
 	return 0;
+}
+
+/**
+ * iodirty_scan_mutex - the lock an exact harvest of @hwpt takes around its
+ * walk, carry report and invalidation, if the HWPT has a scanner
+ * @hwpt: the HWPT (the context lock keeps @hwpt->scanner stable)
+ *
+ * Return: the scanner's lock, or NULL.
+ */
+struct mutex *iodirty_scan_mutex(struct iodirty_hwpt *hwpt)
+{
+	return hwpt->scanner ? &hwpt->scanner->lock : NULL;
 }
 
 static void scan_cleared(void *arg, u64 iova, u64 len)
@@ -313,6 +329,7 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 				r->last_dirty_pages += w->region_dirty;
 			}
 			iova = rend;
+			cond_resched();
 		}
 		if (ret)
 			break;
@@ -404,12 +421,13 @@ void iodirty_scanner_free(struct iodirty_hwpt *hwpt)
 	unsigned long idx;
 	void *chunk;
 
+	/* no scan may be running while the carry goes away */
+	iodirty_scanner_stop(hwpt);
 	xa_for_each(&hwpt->scan_carry, idx, chunk)
 		free_page((unsigned long)chunk);
 	xa_destroy(&hwpt->scan_carry);
 	if (!sc)
 		return;
-	iodirty_scanner_stop(hwpt);
 	xa_for_each(&sc->regions, idx, r)
 		kfree(r);
 	xa_destroy(&sc->regions);

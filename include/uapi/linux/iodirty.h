@@ -336,7 +336,7 @@ struct iodirty_workload {
  * @__reserved: must be 0
  * @iova: CHECK: range start (aligned to @page_size)
  * @length: CHECK: range length (multiple of @page_size)
- * @page_size: CHECK: the bitmap's granule, a power of two
+ * @page_size: CHECK: the bitmap's granule, a power of two, 2 KiB .. 1 GiB
  * @data: CHECK: the harvested bitmap (GET_DIRTY_BITMAP layout), typically
  *	the OR of every harvest since the last RESET
  * @out_written: CHECK: pages (of @page_size) written since RESET

@@ -77,6 +77,22 @@ DEFINE_TEST(scan_carry)
 		ASSERT_TRUE(emu_bm_test(bm, 9), "still reported after NO_CLEAR");
 		ASSERT_EQ(emu_bm_weight(bm, SC_LEN / 4096), 1, "only that page");
 	}
+	if (test__start_subtest("oracle_range_inside_a_granule")) {
+		/* a 2 KiB-granular check of half of one 4 KiB granule: the
+		 * written granule counts once, inside the range only */
+		__u8 one = 1;
+
+		ASSERT_OK(emu_oracle_reset(e.fd, e.hwpt), "reset");
+		ASSERT_OK(emu_dma_write(e.fd, e.dev, SC_IOVA + 4 * 4096ULL, 8), "dma");
+		ASSERT_OK(emu_oracle_check(e.fd, e.hwpt, SC_IOVA + 4 * 4096ULL + 2048,
+					   2048, 2048, &one, &o), "check");
+		ASSERT_EQ(o.out_written, 1, "written");
+		ASSERT_EQ(o.out_missed, 0, "missed");
+		ASSERT_ERRNO(emu_oracle_check(e.fd, e.hwpt, SC_IOVA, 64, 1, &one, &o),
+			     EINVAL, "page_size 1");
+		ASSERT_ERRNO(emu_oracle_check(e.fd, e.hwpt, SC_IOVA, 4096, 1024,
+					      bm, &o), EINVAL, "page_size 1 KiB");
+	}
 	emu_env_teardown(&e);
 out:
 	emu_free(buf, SC_LEN);

@@ -48,11 +48,19 @@ __u64 init_flush_calls = ~0ULL;	/* flush_calls seen by init: must be 0 */
 __u64 calls_after_exit;		/* member calls after exit: must be 0 */
 struct pt_exit uei;
 
+/*
+ * One iteration of the timeout case's busy loop: 32 dependent
+ * multiply-adds, so 2^23 iterations take far longer (about a second under
+ * TCG) than the 100 ms timeout the test sets, while a well-behaved call
+ * stays far below it.
+ */
 static int spin_cb(u32 idx, void *data)
 {
 	u64 *acc = data;
+	int i;
 
-	*acc = *acc * 6364136223846793005ULL + idx;
+	for (i = 0; i < 32; i++)
+		*acc = *acc * 6364136223846793005ULL + idx + i;
 	return 0;
 }
 
