@@ -501,8 +501,8 @@ int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 	nbits = cmd->length / cmd->page_size;
 	if (nbits > (u64)SZ_256M * BITS_PER_BYTE)
 		return -EOVERFLOW;
-	w = kvzalloc(BITS_TO_LONGS(nbits) * sizeof(long), GFP_KERNEL);
-	h = kvzalloc(BITS_TO_LONGS(nbits) * sizeof(long), GFP_KERNEL);
+	w = kvcalloc(BITS_TO_LONGS(nbits), sizeof(long), GFP_KERNEL);
+	h = kvcalloc(BITS_TO_LONGS(nbits), sizeof(long), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (!w || !h)
 		goto out;

@@ -76,8 +76,10 @@ static int area_map_domain(struct iodirty_area *a, struct pt_domain *d)
 			      a->phantom_pgsize, PT_MAP_PHANTOM);
 
 	while (left) {
-		/* coalesce physically contiguous pages into one pt_map call,
-		 * so hugetlb memory gets huge leaves */
+		/*
+		 * coalesce physically contiguous pages into one pt_map call,
+		 * so hugetlb memory gets huge leaves
+		 */
 		u64 pa = page_to_phys(a->pages[i]) + off;
 		u64 run = min_t(u64, PAGE_SIZE - off, left);
 

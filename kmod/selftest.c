@@ -125,7 +125,7 @@ static int test_dirty(struct iodirty_ucmd *ucmd)
 	if (!READ_ONCE(hwpt->dirty_tracking))
 		return -EINVAL;
 
-	bits = kvzalloc(BITS_TO_LONGS(nbits) * sizeof(long), GFP_KERNEL);
+	bits = kvcalloc(BITS_TO_LONGS(nbits), sizeof(long), GFP_KERNEL);
 	if (!bits)
 		return -ENOMEM;
 	if (copy_from_user(bits, u64_to_user_ptr(cmd->dirty.uptr),
