@@ -109,16 +109,18 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
 	-Iinclude/uapi -I$(BUILD)/bpf -Ibpf -I$(LIBBPF_DIR)/include
 USER_LDLIBS := -static -L$(LIBBPF_DIR)/lib -lbpf -lelf -lz -lzstd
 
-VM_TEST_SRCS := selftests/vm/test_progs.c $(wildcard selftests/vm/prog_tests/*.c)
+VM_TEST_SRCS := selftests/vm/test_progs.c $(wildcard selftests/vm/prog_tests/*.c) \
+	user/libiodirty.c
 VM_TESTS := $(BUILD)/vm/test_progs
 
 user: $(BPF_SKELS)
 tests: $(VM_TESTS)
 
-$(BUILD)/vm/test_progs: $(VM_TEST_SRCS) $(wildcard selftests/vm/*.h) $(BPF_SKELS)
+$(BUILD)/vm/test_progs: $(VM_TEST_SRCS) $(wildcard selftests/vm/*.h \
+		selftests/vm/prog_tests/*.h user/*.h) $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(BUILD)/vm
-	$(Q)$(CC) $(USER_CFLAGS) -Iselftests/vm $(VM_TEST_SRCS) -o $@ $(USER_LDLIBS)
+	$(Q)$(CC) $(USER_CFLAGS) -Iselftests/vm -Iuser $(VM_TEST_SRCS) -o $@ $(USER_LDLIBS)
 
 # ---- VM ------------------------------------------------------------------
 VM_FILES := $(VM_TESTS) $(VM_EXTRA_BINS) $(KMOD_KO) $(wildcard tools/vm/guest/*)

@@ -24,6 +24,7 @@
 #include <linux/iodirty_test.h>
 #include "test_progs.h"
 #include "iodirty_test_util.h"
+#include "libiodirty.h"
 
 #define SZ_2K	0x800ULL
 #define SZ_4K	0x1000ULL
@@ -63,24 +64,22 @@ static inline void emu_msleep(unsigned int ms)
 	usleep(ms * 1000);
 }
 
+/*
+ * Commands the UAPI library (user/libiodirty) already wraps with the same
+ * arguments; like the helpers below they return < 0 with errno set.
+ */
+#define emu_destroy iodirty_destroy
+#define emu_ioas_alloc iodirty_ioas_alloc
+#define emu_unmap iodirty_ioas_unmap
+#define emu_hwpt_alloc iodirty_hwpt_alloc
+#define emu_set_dirty iodirty_set_dirty_tracking
+#define emu_get_dirty iodirty_get_dirty_bitmap
+#define emu_dev_create iodirty_device_create
+#define emu_dma_write iodirty_dma_write
+#define emu_oracle_reset iodirty_oracle_reset
+#define emu_oracle_check iodirty_oracle_check
+
 /* ---- iommufd commands --------------------------------------------------- */
-
-static inline int emu_destroy(int fd, __u32 id)
-{
-	struct iommu_destroy c = { .size = sizeof(c), .id = id };
-
-	return ioctl(fd, IOMMU_DESTROY, &c);
-}
-
-static inline int emu_ioas_alloc(int fd, __u32 *ioas_id)
-{
-	struct iommu_ioas_alloc c = { .size = sizeof(c) };
-	int ret = ioctl(fd, IOMMU_IOAS_ALLOC, &c);
-
-	if (!ret)
-		*ioas_id = c.out_ioas_id;
-	return ret;
-}
 
 #define EMU_RW	(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 
@@ -96,50 +95,6 @@ static inline int emu_map(int fd, __u32 ioas, void *buf, __u64 len,
 	return ioctl(fd, IOMMU_IOAS_MAP, &c);
 }
 
-static inline int emu_unmap(int fd, __u32 ioas, __u64 iova, __u64 len)
-{
-	struct iommu_ioas_unmap c = {
-		.size = sizeof(c), .ioas_id = ioas, .iova = iova, .length = len,
-	};
-
-	return ioctl(fd, IOMMU_IOAS_UNMAP, &c);
-}
-
-static inline int emu_hwpt_alloc(int fd, __u32 dev, __u32 ioas, __u32 flags,
-				 __u32 *hwpt)
-{
-	struct iommu_hwpt_alloc c = {
-		.size = sizeof(c), .flags = flags, .dev_id = dev, .pt_id = ioas,
-	};
-	int ret = ioctl(fd, IOMMU_HWPT_ALLOC, &c);
-
-	if (!ret)
-		*hwpt = c.out_hwpt_id;
-	return ret;
-}
-
-static inline int emu_set_dirty(int fd, __u32 hwpt, bool enable)
-{
-	struct iommu_hwpt_set_dirty_tracking c = {
-		.size = sizeof(c), .hwpt_id = hwpt,
-		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
-	};
-
-	return ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &c);
-}
-
-static inline int emu_get_dirty(int fd, __u32 hwpt, __u64 iova, __u64 len,
-				__u64 page_size, void *data, __u32 flags)
-{
-	struct iommu_hwpt_get_dirty_bitmap c = {
-		.size = sizeof(c), .hwpt_id = hwpt, .flags = flags,
-		.iova = iova, .length = len, .page_size = page_size,
-		.data = (uintptr_t)data,
-	};
-
-	return ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &c);
-}
-
 static inline int emu_hw_info(int fd, __u32 dev, void *data, __u32 len,
 			      struct iommu_hw_info *out)
 {
@@ -152,20 +107,6 @@ static inline int emu_hw_info(int fd, __u32 dev, void *data, __u32 len,
 }
 
 /* ---- iodirty extension commands ---------------------------------------- */
-
-static inline int emu_dev_create(int fd, __u32 model, __u32 flags,
-				 __u64 pgsize, __u32 *dev)
-{
-	struct iodirty_device_create c = {
-		.size = sizeof(c), .flags = flags, .model = model,
-		.pgsize_bitmap = pgsize,
-	};
-	int ret = ioctl(fd, IODIRTY_DEVICE_CREATE, &c);
-
-	if (!ret)
-		*dev = c.out_dev_id;
-	return ret;
-}
 
 static inline int emu_attach(int fd, __u32 dev, __u32 pt_id, __u32 *out_hwpt)
 {
@@ -199,12 +140,6 @@ static inline int emu_dma_ex(int fd, __u32 dev, __u32 flags, __u64 iova,
 	return ret;
 }
 
-/* DMA write of the byte pattern (low byte of each IOVA) */
-static inline int emu_dma_write(int fd, __u32 dev, __u64 iova, __u64 len)
-{
-	return emu_dma_ex(fd, dev, IODIRTY_DMA_WRITE, iova, len, NULL, NULL);
-}
-
 static inline int emu_iotlb(int fd, __u32 dev, __u32 flags, __u64 iova,
 			    __u64 len, struct iodirty_iotlb *out)
 {
@@ -215,30 +150,6 @@ static inline int emu_iotlb(int fd, __u32 dev, __u32 flags, __u64 iova,
 	out->iova = iova;
 	out->length = len;
 	return ioctl(fd, IODIRTY_IOTLB, out);
-}
-
-static inline int emu_oracle_reset(int fd, __u32 hwpt)
-{
-	struct iodirty_oracle c = {
-		.size = sizeof(c), .op = IODIRTY_ORACLE_RESET, .hwpt_id = hwpt,
-	};
-
-	return ioctl(fd, IODIRTY_ORACLE, &c);
-}
-
-static inline int emu_oracle_check(int fd, __u32 hwpt, __u64 iova, __u64 len,
-				   __u64 page_size, const void *data,
-				   struct iodirty_oracle *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->size = sizeof(*out);
-	out->op = IODIRTY_ORACLE_CHECK;
-	out->hwpt_id = hwpt;
-	out->iova = iova;
-	out->length = len;
-	out->page_size = page_size;
-	out->data = (uintptr_t)data;
-	return ioctl(fd, IODIRTY_ORACLE, out);
 }
 
 static inline int emu_phantom_map(int fd, __u32 ioas, __u64 iova, __u64 len,
