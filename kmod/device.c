@@ -221,17 +221,15 @@ int iodirty_device_create_ioctl(struct iodirty_ucmd *ucmd)
 int iodirty_device_attach_ioctl(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_device_attach *cmd = ucmd->cmd;
-	struct iodirty_object *obj;
 	struct iodirty_device *dev;
 	u32 hwpt_id = 0;
 	int ret;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	obj = iodirty_obj_get(ucmd->ictx, cmd->dev_id, IODIRTY_OBJ_DEVICE);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	dev = container_of(obj, struct iodirty_device, obj);
+	dev = iodirty_device_get(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
 	if (dev->owner)
 		return -EBUSY;
 	if (cmd->pt_id) {
@@ -322,16 +320,14 @@ int iodirty_get_hw_info_ioctl(struct iodirty_ucmd *ucmd)
 	struct iommu_hw_info *cmd = ucmd->cmd;
 	union iodirty_hw_info_data data;
 	void __user *uptr = u64_to_user_ptr(cmd->data_uptr);
-	struct iodirty_object *obj;
 	struct iodirty_device *dev;
 	u32 len;
 
 	if (cmd->flags || memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)))
 		return -EOPNOTSUPP;
-	obj = iodirty_obj_get(ucmd->ictx, cmd->dev_id, IODIRTY_OBJ_DEVICE);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	dev = container_of(obj, struct iodirty_device, obj);
+	dev = iodirty_device_get(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
 
 	cmd->out_data_type = device_hw_info(dev, &data, &len);
 	if (cmd->data_len && !uptr)

@@ -172,22 +172,47 @@ static struct page *area_page(struct iodirty_area *a, u64 iova,
 	return a->pages[o >> PAGE_SHIFT];
 }
 
-static unsigned long *oracle_chunk(struct iodirty_hwpt *hwpt, u64 granule,
-				   bool alloc)
+/**
+ * iodirty_chunk_get - one page-sized chunk of a sparse bitmap kept in an
+ * xarray (the oracle, the scan carry)
+ * @xa: the bitmap
+ * @idx: chunk index (bit / IODIRTY_ORACLE_CHUNK_BITS)
+ * @alloc: allocate a zeroed chunk if there is none
+ *
+ * Context: process context when @alloc (may sleep).
+ *
+ * Return: the chunk, or NULL (none, or out of memory with @alloc).
+ */
+unsigned long *iodirty_chunk_get(struct xarray *xa, unsigned long idx,
+				 bool alloc)
 {
-	unsigned long idx = granule / IODIRTY_ORACLE_CHUNK_BITS;
-	unsigned long *chunk = xa_load(&hwpt->oracle, idx);
+	unsigned long *chunk = xa_load(xa, idx);
 
 	if (chunk || !alloc)
 		return chunk;
 	chunk = (unsigned long *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!chunk)
 		return NULL;
-	if (xa_insert(&hwpt->oracle, idx, chunk, GFP_KERNEL_ACCOUNT)) {
+	if (xa_insert(xa, idx, chunk, GFP_KERNEL_ACCOUNT)) {
+		/* lost a race (or -ENOMEM in the xarray): use what is there */
 		free_page((unsigned long)chunk);
-		chunk = xa_load(&hwpt->oracle, idx);
+		chunk = xa_load(xa, idx);
 	}
 	return chunk;
+}
+
+/**
+ * iodirty_chunks_free - free a sparse bitmap
+ * @xa: the bitmap
+ */
+void iodirty_chunks_free(struct xarray *xa)
+{
+	unsigned long idx;
+	void *chunk;
+
+	xa_for_each(xa, idx, chunk)
+		free_page((unsigned long)chunk);
+	xa_destroy(xa);
 }
 
 /**
@@ -196,12 +221,7 @@ static unsigned long *oracle_chunk(struct iodirty_hwpt *hwpt, u64 granule,
  */
 void iodirty_oracle_destroy(struct iodirty_hwpt *hwpt)
 {
-	unsigned long idx;
-	void *chunk;
-
-	xa_for_each(&hwpt->oracle, idx, chunk)
-		free_page((unsigned long)chunk);
-	xa_destroy(&hwpt->oracle);
+	iodirty_chunks_free(&hwpt->oracle);
 }
 
 /* One piece, inside one granule: translate, check, copy, record. */
@@ -307,7 +327,9 @@ int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 		if (!a)
 			return -ENOENT;
 		if (write) {
-			chunk = oracle_chunk(hwpt, iova >> gs, true);
+			chunk = iodirty_chunk_get(&hwpt->oracle,
+						  (iova >> gs) / IODIRTY_ORACLE_CHUNK_BITS,
+						  true);
 			if (!chunk)
 				return -ENOMEM;
 		}
@@ -323,15 +345,6 @@ int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 			dst += n;
 	}
 	return 0;
-}
-
-static struct iodirty_device *device_get(struct iodirty_ucmd *ucmd, u32 id)
-{
-	struct iodirty_object *obj = iodirty_obj_get(ucmd->ictx, id,
-						     IODIRTY_OBJ_DEVICE);
-
-	return IS_ERR(obj) ? ERR_CAST(obj) :
-			     container_of(obj, struct iodirty_device, obj);
 }
 
 /**
@@ -354,7 +367,7 @@ int iodirty_dma_ioctl(struct iodirty_ucmd *ucmd)
 
 	if (cmd->flags & ~IODIRTY_DMA_WRITE || cmd->__reserved)
 		return -EOPNOTSUPP;
-	dev = device_get(ucmd, cmd->dev_id);
+	dev = iodirty_device_get(ucmd->ictx, cmd->dev_id);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 	if (!dev->hwpt || !cmd->length || cmd->length > SZ_16M)
@@ -409,7 +422,7 @@ int iodirty_iotlb_ioctl(struct iodirty_ucmd *ucmd)
 
 	if (cmd->flags & ~known || cmd->__reserved)
 		return -EOPNOTSUPP;
-	dev = device_get(ucmd, cmd->dev_id);
+	dev = iodirty_device_get(ucmd->ictx, cmd->dev_id);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 	if (cmd->flags == known)
@@ -474,7 +487,6 @@ int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_oracle *cmd = ucmd->cmd;
 	unsigned long *w = NULL, *h = NULL;
-	struct iodirty_object *obj;
 	struct iodirty_hwpt *hwpt;
 	u64 nbits, i, written = 0, missed = 0, spurious = 0;
 	unsigned long idx, *chunk;
@@ -482,10 +494,9 @@ int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	obj = iodirty_obj_get(ucmd->ictx, cmd->hwpt_id, IODIRTY_OBJ_HWPT);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	hwpt = container_of(obj, struct iodirty_hwpt, obj);
+	hwpt = iodirty_hwpt_get(ucmd->ictx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
 	if (cmd->op == IODIRTY_ORACLE_RESET) {
 		xa_for_each(&hwpt->oracle, idx, chunk)
 			bitmap_zero(chunk, IODIRTY_ORACLE_CHUNK_BITS);

@@ -104,9 +104,7 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 		goto err_gid;
 
 	down_write(&ioas->rwsem);
-	start = dev->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_START : 0;
-	last = dev->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_LAST :
-		(1ULL << hwpt->pt.va_bits) - 1;
+	iodirty_hwpt_aperture(dev->model, hwpt->pt.va_bits, &start, &last);
 	ret = -EINVAL;
 	list_for_each_entry(a, &ioas->areas, node)
 		if (a->iova < start || a->iova + a->length - 1 > last)
@@ -323,15 +321,6 @@ int iodirty_batch_flush_range(struct iodirty_flush_batch *b, u64 start, u64 end)
 	return 0;
 }
 
-static struct iodirty_hwpt *hwpt_get(struct iodirty_ucmd *ucmd, u32 id)
-{
-	struct iodirty_object *obj = iodirty_obj_get(ucmd->ictx, id,
-						     IODIRTY_OBJ_HWPT);
-
-	return IS_ERR(obj) ? ERR_CAST(obj) :
-			     container_of(obj, struct iodirty_hwpt, obj);
-}
-
 /**
  * iodirty_hwpt_alloc_ioctl - IOMMU_HWPT_ALLOC
  * @ucmd: struct iommu_hwpt_alloc
@@ -349,9 +338,9 @@ int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd)
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
 	const u32 known = IOMMU_HWPT_ALLOC_NEST_PARENT |
 			  IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
-	struct iodirty_object *obj;
 	struct iodirty_device *dev;
 	struct iodirty_hwpt *hwpt;
+	struct iodirty_ioas *ioas;
 	int ret;
 
 	if (cmd->__reserved || cmd->__reserved2)
@@ -359,18 +348,16 @@ int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd)
 	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
 	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
 		return -EINVAL;
-	obj = iodirty_obj_get(ucmd->ictx, cmd->dev_id, IODIRTY_OBJ_DEVICE);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	dev = container_of(obj, struct iodirty_device, obj);
-	obj = iodirty_obj_get(ucmd->ictx, cmd->pt_id, IODIRTY_OBJ_IOAS);
-	if (IS_ERR(obj))
-		return -EINVAL;
+	dev = iodirty_device_get(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	ioas = iodirty_ioas_get(ucmd->ictx, cmd->pt_id);
+	if (IS_ERR(ioas))
+		return -EINVAL;	/* iommufd maps a bad pt_id to EINVAL */
 	if (cmd->flags & ~known || cmd->data_type != IOMMU_HWPT_DATA_NONE)
 		return -EOPNOTSUPP;
 
-	hwpt = iodirty_hwpt_alloc(ucmd->ictx,
-				  container_of(obj, struct iodirty_ioas, obj), dev,
+	hwpt = iodirty_hwpt_alloc(ucmd->ictx, ioas, dev,
 				  cmd->flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
@@ -409,7 +396,7 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 
 	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE || cmd->__reserved)
 		return -EOPNOTSUPP;
-	hwpt = hwpt_get(ucmd, cmd->hwpt_id);
+	hwpt = iodirty_hwpt_get(ucmd->ictx, cmd->hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
 	if (!hwpt->dirty_ops)
@@ -536,7 +523,7 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 
 	if (h->flags & ~known || h->reserved)
 		return -EOPNOTSUPP;
-	hwpt = hwpt_get(ucmd, h->hwpt_id);
+	hwpt = iodirty_hwpt_get(ucmd->ictx, h->hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
 	if (!h->length)

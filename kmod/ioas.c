@@ -56,10 +56,9 @@ void iodirty_ioas_limits(struct iodirty_ioas *ioas, u64 *start, u64 *last)
 	*start = 0;
 	*last = U64_MAX;
 	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
-		u64 s = hwpt->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_START : 0;
-		u64 l = hwpt->model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_LAST :
-			(1ULL << hwpt->pt.va_bits) - 1;
+		u64 s, l;
 
+		iodirty_hwpt_aperture(hwpt->model, hwpt->pt.va_bits, &s, &l);
 		*start = max(*start, s);
 		*last = min(*last, l);
 	}
@@ -328,15 +327,6 @@ int iodirty_ioas_alloc_ioctl(struct iodirty_ucmd *ucmd)
 	return 0;
 }
 
-static struct iodirty_ioas *ioas_get(struct iodirty_ucmd *ucmd, u32 id)
-{
-	struct iodirty_object *obj = iodirty_obj_get(ucmd->ictx, id,
-						     IODIRTY_OBJ_IOAS);
-
-	return IS_ERR(obj) ? ERR_CAST(obj) :
-			     container_of(obj, struct iodirty_ioas, obj);
-}
-
 /**
  * iodirty_ioas_map_ioctl - IOMMU_IOAS_MAP
  * @ucmd: struct iommu_ioas_map
@@ -375,7 +365,7 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 	if (cmd->user_va + cmd->length - 1 < cmd->user_va ||
 	    (fixed && cmd->iova + cmd->length - 1 < cmd->iova))
 		return -EOVERFLOW;
-	ioas = ioas_get(ucmd, cmd->ioas_id);
+	ioas = iodirty_ioas_get(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
@@ -447,7 +437,7 @@ int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
 	struct iodirty_ioas *ioas;
 	u64 last, unmapped = 0;
 
-	ioas = ioas_get(ucmd, cmd->ioas_id);
+	ioas = iodirty_ioas_get(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	if (cmd->iova == 0 && cmd->length == U64_MAX) {
@@ -504,7 +494,7 @@ int iodirty_phantom_map_ioctl(struct iodirty_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	ioas = ioas_get(ucmd, cmd->ioas_id);
+	ioas = iodirty_ioas_get(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	if (!is_power_of_2(cmd->pgsize) || cmd->pgsize < SZ_2K ||
@@ -555,7 +545,7 @@ int iodirty_ioas_iova_ranges_ioctl(struct iodirty_ucmd *ucmd)
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	ioas = ioas_get(ucmd, cmd->ioas_id);
+	ioas = iodirty_ioas_get(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	down_read(&ioas->rwsem);

@@ -352,7 +352,43 @@ int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd);
 
+/*
+ * Typed lookups: the object of that type with that ID in the caller's
+ * context, or ERR_PTR(-ENOENT).  Context lock held.
+ */
+#define IODIRTY_DEFINE_GET(_name, _struct, _type)			\
+static inline struct _struct *iodirty_##_name##_get(struct iodirty_ctx *ictx, \
+						     u32 id)		\
+{									\
+	struct iodirty_object *obj = iodirty_obj_get(ictx, id, _type);	\
+									\
+	return IS_ERR(obj) ? ERR_CAST(obj) :				\
+			     container_of(obj, struct _struct, obj);	\
+}
+IODIRTY_DEFINE_GET(ioas, iodirty_ioas, IODIRTY_OBJ_IOAS)
+IODIRTY_DEFINE_GET(hwpt, iodirty_hwpt, IODIRTY_OBJ_HWPT)
+IODIRTY_DEFINE_GET(device, iodirty_device, IODIRTY_OBJ_DEVICE)
+
+/**
+ * iodirty_hwpt_aperture - the IOVA range a domain can map
+ * @model: the domain's enum iodirty_model
+ * @va_bits: its IOVA size
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ */
+static inline void iodirty_hwpt_aperture(enum iodirty_model model,
+					 unsigned int va_bits, u64 *start,
+					 u64 *last)
+{
+	*start = model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_START : 0;
+	*last = model == IODIRTY_MODEL_MOCK ? MOCK_APERTURE_LAST :
+					      (1ULL << va_bits) - 1;
+}
+
 /* dma.c */
+unsigned long *iodirty_chunk_get(struct xarray *xa, unsigned long idx,
+				 bool alloc);
+void iodirty_chunks_free(struct xarray *xa);
 void iodirty_iotlb_init(struct iodirty_iotlb_cache *tlb);
 u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end);
 int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,

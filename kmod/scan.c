@@ -96,22 +96,12 @@ int iodirty_carry_mark(struct iodirty_hwpt *hwpt, u64 iova, u64 len)
 		unsigned long idx = g / CARRY_BITS, *chunk;
 		u64 n = min(ge + 1, (u64)(idx + 1) * CARRY_BITS) - g;
 
-		chunk = xa_load(&hwpt->scan_carry, idx);
-		if (!chunk) {
-			chunk = (unsigned long *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-			if (!chunk)
-				return -ENOMEM;
-			if (xa_insert(&hwpt->scan_carry, idx, chunk,
-				      GFP_KERNEL_ACCOUNT)) {
-				free_page((unsigned long)chunk);
-				chunk = xa_load(&hwpt->scan_carry, idx);
-				if (!chunk)
-					return -ENOMEM;
-			}
-		}
-		/* atomic: a harvest may be clearing other bits of the chunk */
-		for (; n; n--, g++)
-			set_bit(g % CARRY_BITS, chunk);
+		chunk = iodirty_chunk_get(&hwpt->scan_carry, idx, true);
+		if (!chunk)
+			return -ENOMEM;
+		/* harvests are excluded by the scanner lock, unmap by the rwsem */
+		bitmap_set(chunk, g % CARRY_BITS, n);
+		g += n;
 	}
 	return 0;
 }
@@ -419,13 +409,10 @@ void iodirty_scanner_free(struct iodirty_hwpt *hwpt)
 	struct iodirty_scanner *sc = hwpt->scanner;
 	struct scan_region *r;
 	unsigned long idx;
-	void *chunk;
 
 	/* no scan may be running while the carry goes away */
 	iodirty_scanner_stop(hwpt);
-	xa_for_each(&hwpt->scan_carry, idx, chunk)
-		free_page((unsigned long)chunk);
-	xa_destroy(&hwpt->scan_carry);
+	iodirty_chunks_free(&hwpt->scan_carry);
 	if (!sc)
 		return;
 	xa_for_each(&sc->regions, idx, r)
@@ -464,7 +451,6 @@ static int scan_config(struct iodirty_scanner *sc, struct iodirty_scan *cmd)
 int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_scan *cmd = ucmd->cmd;
-	struct iodirty_object *obj;
 	struct iodirty_scanner *sc;
 	struct iodirty_hwpt *hwpt;
 	int ret = 0;
@@ -474,10 +460,9 @@ int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	if (cmd->op < IODIRTY_SCAN_START || cmd->op > IODIRTY_SCAN_STATUS)
 		return -EOPNOTSUPP;
-	obj = iodirty_obj_get(ucmd->ictx, cmd->hwpt_id, IODIRTY_OBJ_HWPT);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	hwpt = container_of(obj, struct iodirty_hwpt, obj);
+	hwpt = iodirty_hwpt_get(ucmd->ictx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
 	if ((cmd->op == IODIRTY_SCAN_START || cmd->op == IODIRTY_SCAN_RUN) &&
 	    (!hwpt->dirty_ops || !READ_ONCE(hwpt->dirty_tracking)))
 		return -EINVAL;

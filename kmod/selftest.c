@@ -108,7 +108,6 @@ static int test_dirty(struct iodirty_ucmd *ucmd)
 	struct iommu_test_cmd *cmd = ucmd->cmd;
 	u64 ps = cmd->dirty.page_size, len = cmd->dirty.length;
 	u64 iova = cmd->dirty.iova, nbits, i, count = 0;
-	struct iodirty_object *obj;
 	struct iodirty_hwpt *hwpt;
 	unsigned long *bits;
 	int ret = 0;
@@ -118,10 +117,9 @@ static int test_dirty(struct iodirty_ucmd *ucmd)
 	nbits = len / ps;
 	if (nbits > SZ_16M * BITS_PER_BYTE)
 		return -EOVERFLOW;
-	obj = iodirty_obj_get(ucmd->ictx, cmd->id, IODIRTY_OBJ_HWPT);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	hwpt = container_of(obj, struct iodirty_hwpt, obj);
+	hwpt = iodirty_hwpt_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
 	if (!READ_ONCE(hwpt->dirty_tracking))
 		return -EINVAL;
 

@@ -149,16 +149,14 @@ static int wl_start(struct iodirty_device *dev, struct iodirty_workload *cmd)
 int iodirty_workload_ioctl(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_workload *cmd = ucmd->cmd;
-	struct iodirty_object *obj;
 	struct iodirty_device *dev;
 	int ret = 0;
 
 	if (cmd->__reserved || cmd->__reserved2)
 		return -EOPNOTSUPP;
-	obj = iodirty_obj_get(ucmd->ictx, cmd->dev_id, IODIRTY_OBJ_DEVICE);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	dev = container_of(obj, struct iodirty_device, obj);
+	dev = iodirty_device_get(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
 	switch (cmd->op) {
 	case IODIRTY_WORKLOAD_START:
 		ret = wl_start(dev, cmd);
