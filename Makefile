@@ -132,16 +132,16 @@ $(BUILD)/vm/initramfs.cpio: $(VM_FILES) tools/vm/mkinitramfs.sh
 	$(Q)tools/vm/mkinitramfs.sh $@ $(VM_TESTS) $(VM_EXTRA_BINS)
 
 vm-shell: all vm-image
-	$(Q)tools/vm/run --interactive
+	$(Q)tools/vm/run --no-build --interactive
 
 vm-check: all vm-image
-	$(Q)tools/vm/run --mem 2G --hugepages 160 -- /opt/iodirty/run-vm-tests
+	$(Q)tools/vm/run --no-build --mem 2G --hugepages 160 -- /opt/iodirty/run-vm-tests
 
 vmrun-check: all vm-image
 	$(Q)selftests/vmrun/test_vm_run.sh
 
 demo: all vm-image
-	$(Q)tools/vm/run -- /opt/iodirty/demo
+	$(Q)tools/vm/run --no-build -- /opt/iodirty/demo
 
 # ---- the test command --------------------------------------------------------
 # Every suite runs (one failing suite does not hide the others); its TAP
