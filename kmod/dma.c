@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The emulated DMA engine, the per-device IOTLB, and the ground-truth
- * oracle.
+ * The emulated DMA engine and the per-device IOTLB.
  *
  * A DMA access is cut into pieces that never cross a domain granule; each
  * piece is translated the way an IOMMU does it:
@@ -21,9 +20,9 @@
  * cross-checked against it, so a page-table bug shows up as a WARN, never
  * as a stray write.
  *
- * Every write marks its granules in the HWPT's oracle, a shadow bitmap
- * kept apart from the page table, IOTLB and policy; IODIRTY_ORACLE
- * compares a harvested bitmap with it (missed / spurious pages).
+ * Every write marks its granules in the HWPT's oracle (oracle.c), shadow
+ * bitmaps kept apart from the page table, IOTLB and policy, under the
+ * IOTLB lock, i.e. before an invalidation that waits for it completes.
  *
  * Locking: callers hold the IOAS rwsem for read (areas and table
  * structure stable).  dev->iotlb.lock is held for one piece: lookup, PTE
@@ -161,15 +160,18 @@ static struct page *area_page(struct iodirty_area *a, u64 iova,
 {
 	u64 o;
 
-	if (!a->pages) {
+	struct page *page;
+
+	if (!a->pinned) {
 		*off = iova & ~PAGE_MASK;
 		*pa = 0;	/* not checked: all leaves share one page */
 		return a->phantom_page;
 	}
 	o = iova - a->iova + a->offset;
 	*off = o & ~PAGE_MASK;
-	*pa = page_to_phys(a->pages[o >> PAGE_SHIFT]) + *off;
-	return a->pages[o >> PAGE_SHIFT];
+	page = iodirty_area_page(a, o >> PAGE_SHIFT);
+	*pa = page_to_phys(page) + *off;
+	return page;
 }
 
 /**
@@ -215,19 +217,10 @@ void iodirty_chunks_free(struct xarray *xa)
 	xa_destroy(xa);
 }
 
-/**
- * iodirty_oracle_destroy - free a HWPT's shadow bitmap
- * @hwpt: the HWPT
- */
-void iodirty_oracle_destroy(struct iodirty_hwpt *hwpt)
-{
-	iodirty_chunks_free(&hwpt->oracle);
-}
-
 /* One piece, inside one granule: translate, check, copy, record. */
 static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
 		     u64 iova, u32 len, bool write, const u8 *src, u8 *dst,
-		     unsigned long *chunk, u64 granule, u64 *hits, u64 *misses)
+		     struct iodirty_oracle_marks *om, u64 *hits, u64 *misses)
 {
 	struct iodirty_hwpt *hwpt = dev->hwpt;
 	struct iodirty_iotlb_cache *tlb = &dev->iotlb;
@@ -270,7 +263,7 @@ static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
 	}
 
 	page = area_page(a, iova, &off, &want_pa);
-	if (a->pages && WARN_ONCE(e->pa + (iova - e->iova) != want_pa,
+	if (a->pinned && WARN_ONCE(e->pa + (iova - e->iova) != want_pa,
 				  "iodirty: IOVA %llx translates to %llx, IOAS says %llx\n",
 				  iova, e->pa + (iova - e->iova), want_pa)) {
 		ret = -EIO;
@@ -283,7 +276,7 @@ static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
 		else
 			for (i = 0; i < len; i++)
 				((u8 *)kaddr)[off + i] = (u8)(iova + i);
-		set_bit(granule % IODIRTY_ORACLE_CHUNK_BITS, chunk);
+		iodirty_oracle_mark(om);
 	} else if (dst) {
 		memcpy(dst, kaddr + off, len);
 	}
@@ -315,8 +308,8 @@ int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 {
 	struct iodirty_hwpt *hwpt = dev->hwpt;
 	unsigned int gs = hwpt->pt.granule_shift;
+	struct iodirty_oracle_marks om = {};
 	struct iodirty_area *a = NULL;
-	unsigned long *chunk = NULL;
 	int ret;
 
 	while (len) {
@@ -327,14 +320,12 @@ int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 		if (!a)
 			return -ENOENT;
 		if (write) {
-			chunk = iodirty_chunk_get(&hwpt->oracle,
-						  (iova >> gs) / IODIRTY_ORACLE_CHUNK_BITS,
-						  true);
-			if (!chunk)
-				return -ENOMEM;
+			ret = iodirty_oracle_prepare(hwpt, iova >> gs, &om);
+			if (ret)
+				return ret;
 		}
-		ret = dma_piece(dev, a, iova, n, write, src, dst, chunk,
-				iova >> gs, hits, misses);
+		ret = dma_piece(dev, a, iova, n, write, src, dst, &om,
+				hits, misses);
 		if (ret)
 			return ret;
 		iova += n;
@@ -447,95 +438,4 @@ int iodirty_iotlb_ioctl(struct iodirty_ucmd *ucmd)
 	cmd->out_inv_cost_ns = tlb->cost_ns;
 	spin_unlock(&tlb->lock);
 	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
-}
-
-/* Units (bitmap bits of @ps) in [iova, iova+len) written since RESET. */
-static void oracle_written(struct iodirty_hwpt *hwpt, u64 iova, u64 len,
-			   u64 ps, unsigned long *w)
-{
-	unsigned int gs = hwpt->pt.granule_shift;
-	u64 g0 = iova >> gs, g1 = (iova + len - 1) >> gs;
-	unsigned long idx, *chunk, bit;
-
-	xa_for_each_range(&hwpt->oracle, idx, chunk,
-			  g0 / IODIRTY_ORACLE_CHUNK_BITS,
-			  g1 / IODIRTY_ORACLE_CHUNK_BITS) {
-		u64 base = (u64)idx * IODIRTY_ORACLE_CHUNK_BITS;
-
-		for_each_set_bit(bit, chunk, IODIRTY_ORACLE_CHUNK_BITS) {
-			u64 g = base + bit, s, e;
-
-			if (g < g0 || g > g1)
-				continue;
-			/* the granule's bytes inside [iova, iova + len) */
-			s = max(g << gs, iova) - iova;
-			e = min((g + 1) << gs, iova + len) - 1 - iova;
-			bitmap_set(w, s / ps, e / ps - s / ps + 1);
-		}
-	}
-}
-
-/**
- * iodirty_oracle_ioctl - IODIRTY_ORACLE
- * @ucmd: struct iodirty_oracle
- *
- * Return: 0; -EOPNOTSUPP unknown op/reserved; -ENOENT unknown HWPT;
- * -EINVAL bad range, or page_size not a power of two in 2 KiB..1 GiB (as
- * GET_DIRTY_BITMAP); -EOVERFLOW bitmap over 256 MiB; -EFAULT.
- */
-int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
-{
-	struct iodirty_oracle *cmd = ucmd->cmd;
-	unsigned long *w = NULL, *h = NULL;
-	struct iodirty_hwpt *hwpt;
-	u64 nbits, i, written = 0, missed = 0, spurious = 0;
-	unsigned long idx, *chunk;
-	int ret;
-
-	if (cmd->__reserved)
-		return -EOPNOTSUPP;
-	hwpt = iodirty_hwpt_get(ucmd->ictx, cmd->hwpt_id);
-	if (IS_ERR(hwpt))
-		return PTR_ERR(hwpt);
-	if (cmd->op == IODIRTY_ORACLE_RESET) {
-		xa_for_each(&hwpt->oracle, idx, chunk)
-			bitmap_zero(chunk, IODIRTY_ORACLE_CHUNK_BITS);
-		return 0;
-	}
-	if (cmd->op != IODIRTY_ORACLE_CHECK)
-		return -EOPNOTSUPP;
-	if (!cmd->page_size || !is_power_of_2(cmd->page_size) ||
-	    cmd->page_size < SZ_2K || cmd->page_size > SZ_1G || !cmd->length ||
-	    cmd->iova % cmd->page_size || cmd->length % cmd->page_size ||
-	    cmd->iova + cmd->length - 1 < cmd->iova)
-		return -EINVAL;
-	nbits = cmd->length / cmd->page_size;
-	if (nbits > (u64)SZ_256M * BITS_PER_BYTE)
-		return -EOVERFLOW;
-	w = kvcalloc(BITS_TO_LONGS(nbits), sizeof(long), GFP_KERNEL);
-	h = kvcalloc(BITS_TO_LONGS(nbits), sizeof(long), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!w || !h)
-		goto out;
-	ret = -EFAULT;
-	if (copy_from_user(h, u64_to_user_ptr(cmd->data),
-			   DIV_ROUND_UP(nbits, BITS_PER_BYTE)))
-		goto out;
-	/* the user bitmap is little-endian bytes; so are our longs on LE */
-	if (nbits % BITS_PER_LONG)
-		h[nbits / BITS_PER_LONG] &= BITMAP_LAST_WORD_MASK(nbits);
-	oracle_written(hwpt, cmd->iova, cmd->length, cmd->page_size, w);
-	for (i = 0; i < BITS_TO_LONGS(nbits); i++) {
-		written += hweight_long(w[i]);
-		missed += hweight_long(w[i] & ~h[i]);
-		spurious += hweight_long(h[i] & ~w[i]);
-	}
-	cmd->out_written = written;
-	cmd->out_missed = missed;
-	cmd->out_spurious = spurious;
-	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
-out:
-	kvfree(w);
-	kvfree(h);
-	return ret;
 }

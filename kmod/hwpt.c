@@ -17,8 +17,20 @@
  *    could still write through a cached writable-dirty translation without
  *    setting the dirty bit again, and that write would be lost.
  *
- * Locking: context lock (all ioctls); ioas->rwsem read for harvests and
- * enable, write for allocation and destruction.
+ * Counters-only harvests (IODIRTY_HARVEST with data 0) clear too, for
+ * measurements; what they clear goes to the scan carry (scan.c), so the
+ * next exact harvest still reports it.
+ *
+ * IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE (a lab instrument that proves the
+ * oracle can see a lost re-dirty) skips the invalidation; the domain is
+ * then marked and the next safe harvest or scan invalidates the whole
+ * domain before it walks, so the damage ends with that harvest.
+ *
+ * Locking: context lock (all ioctls); the user bitmap is pinned before
+ * the scanner lock and the IOAS rwsem are taken, so a slow or
+ * userfaultfd-backed bitmap page never stalls DMA, workloads or scans;
+ * ioas->rwsem read for harvests and enable, write for allocation and
+ * destruction.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -91,7 +103,7 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 	hwpt->dirty_ops = dirty;
 	hwpt->ioas = ioas;
 	INIT_LIST_HEAD(&hwpt->devices);
-	xa_init(&hwpt->oracle);
+	iodirty_oracle_init(hwpt);
 	xa_init(&hwpt->scan_carry);
 	ret = xa_alloc(&iodirty_domains, &hwpt->gid, NULL, xa_limit_32b,
 		       GFP_KERNEL);
@@ -174,6 +186,29 @@ void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end,
 	atomic64_add(end - start, &hwpt->flushed_bytes);
 	atomic64_add(cost, &hwpt->inv_cost_ns);
 	trace_iodirty_flush(hwpt->gid, start, end, !start && !end, by);
+}
+
+/**
+ * iodirty_hwpt_end_unsafe - invalidate what an unsafe harvest left cached
+ * @hwpt: the domain
+ *
+ * Called by every safe harvest and scan before it walks.  Context: the IOAS
+ * rwsem held, and the scanner lock if the HWPT has a scanner.
+ */
+void iodirty_hwpt_end_unsafe(struct iodirty_hwpt *hwpt)
+{
+	if (!READ_ONCE(hwpt->iotlb_stale))
+		return;
+	iodirty_hwpt_flush(hwpt, 0, 0, IODIRTY_FLUSH_BY_FLOOR);
+	WRITE_ONCE(hwpt->iotlb_stale, false);
+}
+
+/* sink.run of a counters-only harvest: keep what it cleared for GET */
+static int harvest_carry_run(void *arg, u64 iova, u64 len)
+{
+	struct iodirty_flush_batch *b = arg;
+
+	return iodirty_carry_mark(b->hwpt, iova, len);
 }
 
 /*
@@ -418,6 +453,7 @@ int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd)
 	down_read(&hwpt->ioas->rwsem);
 	if (enable) {
 		/* a fresh start: nothing from before the enable is reported */
+		iodirty_hwpt_end_unsafe(hwpt);
 		iodirty_carry_forget(hwpt, 0, U64_MAX);
 		list_for_each_entry(a, &hwpt->ioas->areas, node) {
 			ret = pt_read_and_clear_dirty(&hwpt->pt, a->iova,
@@ -518,6 +554,7 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	struct mutex *scan_lock;
 	struct iodirty_hwpt *hwpt;
 	struct iodirty_ioas *ioas;
+	bool unsafe, covered;
 	u64 t0;
 	int ret;
 
@@ -545,29 +582,44 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	if (!READ_ONCE(hwpt->dirty_tracking))
 		return -EINVAL;
 
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
-		return -ENOMEM;
-	iodirty_batch_init(b, hwpt);
-	*gid = hwpt->gid;
-	scan_lock = iodirty_scan_mutex(hwpt);
-	if (scan_lock)
-		mutex_lock(scan_lock);
+	unsafe = h->flags & IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE;
+	if (unsafe && !iodirty_lab_allowed())
+		return -EPERM;
+
+	/*
+	 * The areas cannot change while we hold the context lock; check the
+	 * range before pinning so ENOENT comes before EFAULT.
+	 */
 	down_read(&ioas->rwsem);
-	if (!iodirty_ioas_covers(ioas, h->iova, h->length)) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
+	covered = iodirty_ioas_covers(ioas, h->iova, h->length);
+	up_read(&ioas->rwsem);
+	if (!covered)
+		return -ENOENT;
 	if (h->data || h->need_data) {
 		ret = ubitmap_pin(&ub, h->data, h->iova, h->length, h->page_size);
 		if (ret)
 			goto out_release;
 		sink.bitmap = &ub.bm;
 	}
-	if (!(h->flags & IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE)) {
-		sink.cleared = iodirty_batch_cleared;
-		sink.arg = b;
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b) {
+		ret = -ENOMEM;
+		goto out_release;
 	}
+	iodirty_batch_init(b, hwpt);
+	*gid = hwpt->gid;
+	sink.arg = b;
+	if (!unsafe)
+		sink.cleared = iodirty_batch_cleared;
+	/* counters only: what it clears must still reach the next GET */
+	if (!sink.bitmap && !(h->flags & IODIRTY_HARVEST_NO_CLEAR))
+		sink.run = harvest_carry_run;
+	scan_lock = iodirty_scan_mutex(hwpt);
+	if (scan_lock)
+		mutex_lock(scan_lock);
+	down_read(&ioas->rwsem);
+	if (!unsafe)
+		iodirty_hwpt_end_unsafe(hwpt);
 	trace_iodirty_harvest_begin(hwpt->gid, h->iova, h->length, h->flags);
 	t0 = ktime_get_ns();
 	ret = pt_read_and_clear_dirty(&hwpt->pt, h->iova, h->length,
@@ -580,6 +632,8 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 					   !(h->flags & IODIRTY_HARVEST_NO_CLEAR));
 	/* whatever the walk's outcome, what it cleared is invalidated */
 	iodirty_batch_finish(b);
+	if (unsafe && st->cleared_leaves)
+		WRITE_ONCE(hwpt->iotlb_stale, true);
 	*flushes = b->flushes;
 	atomic64_inc(&hwpt->harvests);
 	iodirty_stat_inc(IODIRTY_STAT_HARVESTS);
@@ -587,13 +641,12 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	trace_iodirty_harvest_end(hwpt->gid, st->leaves, st->dirty_leaves,
 				  st->dirty_bytes, st->cleared_leaves, b->flushes,
 				  ktime_get_ns() - t0, ret);
-out_release:
-	ubitmap_release(&ub);
-out_unlock:
 	up_read(&ioas->rwsem);
 	if (scan_lock)
 		mutex_unlock(scan_lock);
 	kfree(b);
+out_release:
+	ubitmap_release(&ub);
 	return ret;
 }
 

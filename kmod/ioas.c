@@ -9,8 +9,19 @@
  * all areas; MAP and UNMAP update every domain, and a new domain is filled
  * from the areas (iodirty_ioas_fill_domain()).
  *
- * Pinned pages are charged to the opening user's RLIMIT_MEMLOCK, as
- * iommufd does (CAP_IPC_LOCK lifts the limit).  Pages are unpinned only
+ * Pinned pages are accounted as upstream iommufd does: to the locked_vm
+ * of the user who calls IOAS_MAP, checked against that caller's
+ * RLIMIT_MEMLOCK, and added to the caller's mm->pinned_vm (the mm the pages
+ * come from).  CAP_IPC_LOCK lifts the limit, not the accounting.  The
+ * area remembers the user and mm it charged, so the unpin returns the
+ * charge to the same place whoever closes the file.
+ *
+ * MAP checks the limit before it allocates anything that grows with the
+ * length, then pins in batches of one page of page pointers, outside the
+ * IOAS rwsem (DMA, workloads and scans need it; a slow or userfaultfd-
+ * backed page must not stall them), and only then takes the rwsem to
+ * insert the area.  Pages DMA may have written are unpinned dirty.
+ * Pages are unpinned only
  * after every device's IOTLB has dropped the range (hwpt flush), so an
  * emulated device can never DMA into a page that was given back.
  *
@@ -18,29 +29,45 @@
  * domains' structure; callers hold the context lock (see object.c).
  */
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 
 #include "iodirty.h"
 
-static int iodirty_account(struct user_struct *user, unsigned long npages)
+static int iodirty_account(struct iodirty_area *a)
 {
 	unsigned long lim, cur, new;
 
 	lim = capable(CAP_IPC_LOCK) ? ULONG_MAX :
 				      rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	a->user = get_uid(current_user());
 	do {
-		cur = atomic_long_read(&user->locked_vm);
-		new = cur + npages;
-		if (new < cur || new > lim)
+		cur = atomic_long_read(&a->user->locked_vm);
+		new = cur + a->npages;
+		if (new < cur || new > lim) {
+			free_uid(a->user);
+			a->user = NULL;
 			return -ENOMEM;
-	} while (atomic_long_cmpxchg(&user->locked_vm, cur, new) != cur);
+		}
+	} while (atomic_long_cmpxchg(&a->user->locked_vm, cur, new) != cur);
+	a->mm = current->mm;
+	mmgrab(a->mm);
+	atomic64_add(a->npages, &a->mm->pinned_vm);
 	return 0;
 }
 
-static void iodirty_unaccount(struct user_struct *user, unsigned long npages)
+static void iodirty_unaccount(struct iodirty_area *a)
 {
-	atomic_long_sub(npages, &user->locked_vm);
+	if (!a->user)
+		return;
+	atomic_long_sub(a->npages, &a->user->locked_vm);
+	free_uid(a->user);
+	a->user = NULL;
+	atomic64_sub(a->npages, &a->mm->pinned_vm);
+	mmdrop(a->mm);
+	a->mm = NULL;
 }
 
 /**
@@ -70,7 +97,7 @@ static int area_map_domain(struct iodirty_area *a, struct pt_domain *d)
 	unsigned long i = 0;
 	int ret;
 
-	if (!a->pages)
+	if (!a->pinned)
 		return pt_map(d, a->iova, a->phantom_pa, a->length, a->prot,
 			      a->phantom_pgsize, PT_MAP_PHANTOM);
 
@@ -79,11 +106,13 @@ static int area_map_domain(struct iodirty_area *a, struct pt_domain *d)
 		 * coalesce physically contiguous pages into one pt_map call,
 		 * so hugetlb memory gets huge leaves
 		 */
-		u64 pa = page_to_phys(a->pages[i]) + off;
+		u64 pa = page_to_phys(iodirty_area_page(a, i)) + off;
 		u64 run = min_t(u64, PAGE_SIZE - off, left);
 
-		for (i++; run < left && page_to_phys(a->pages[i]) == pa + run; i++)
+		for (i++; run < left &&
+		     page_to_phys(iodirty_area_page(a, i)) == pa + run; i++)
 			run += min_t(u64, PAGE_SIZE, left - run);
+		cond_resched();
 		ret = pt_map(d, iova, pa, run, a->prot, 0, 0);
 		if (ret) {
 			if (iova > a->iova)
@@ -145,14 +174,34 @@ bool iodirty_ioas_covers(struct iodirty_ioas *ioas, u64 iova, u64 length)
 	return false;
 }
 
-static void area_free(struct iodirty_ctx *ictx, struct iodirty_area *a)
+/* Unpin and free the page chunks; DMA-writable pages are unpinned dirty. */
+static void area_unpin(struct iodirty_area *a)
+{
+	bool dirty = a->prot & PT_PROT_WRITE;
+	unsigned long idx, n;
+	struct page **chunk;
+
+	xa_for_each(&a->pages, idx, chunk) {
+		n = min_t(unsigned long, IODIRTY_AREA_CHUNK,
+			  a->npinned - idx * IODIRTY_AREA_CHUNK);
+		if (dirty)
+			unpin_user_pages_dirty_lock(chunk, n, true);
+		else
+			unpin_user_pages(chunk, n);
+		free_page((unsigned long)chunk);
+		cond_resched();
+	}
+	xa_destroy(&a->pages);
+	a->npinned = 0;
+}
+
+static void area_free(struct iodirty_area *a)
 {
 	if (a->phantom_page)
 		__free_page(a->phantom_page);
-	if (a->pages) {
-		unpin_user_pages(a->pages, a->npages);
-		iodirty_unaccount(ictx->user, a->npages);
-		kvfree(a->pages);
+	if (a->pinned) {
+		area_unpin(a);
+		iodirty_unaccount(a);
 	}
 	kfree(a);
 }
@@ -170,7 +219,7 @@ static void area_unmap(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
 		iodirty_carry_forget(hwpt, a->iova, a->length);
 	}
 	list_del(&a->node);
-	area_free(ictx, a);
+	area_free(a);
 }
 
 /* Where a new area [iova, iova + length) goes; NULL if it overlaps. */
@@ -213,41 +262,63 @@ static int area_alloc_iova(struct iodirty_ioas *ioas, u64 length, u64 align,
 	return 0;
 }
 
-static int area_pin(struct iodirty_ctx *ictx, struct iodirty_area *a,
-		    u64 user_va, bool write)
+/*
+ * Charge, then pin [user_va, user_va + a->length) batch by batch: one page
+ * of page pointers per batch, so the only allocations are those the pinned
+ * pages themselves justify.  Context lock held, IOAS rwsem not held.
+ */
+static int area_pin(struct iodirty_area *a, u64 user_va, bool write)
 {
-	unsigned long done = 0;
+	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
+	unsigned long base = user_va & PAGE_MASK;
 	int ret;
 
 	a->offset = user_va & ~PAGE_MASK;
 	a->npages = DIV_ROUND_UP(a->offset + a->length, PAGE_SIZE);
-	a->pages = kvmalloc_array(a->npages, sizeof(*a->pages),
-				  GFP_KERNEL_ACCOUNT);
-	if (!a->pages)
-		return -ENOMEM;
-	ret = iodirty_account(ictx->user, a->npages);
+	xa_init(&a->pages);
+	a->pinned = true;
+	ret = iodirty_account(a);
 	if (ret)
-		goto err_free;
-	while (done < a->npages) {
-		ret = pin_user_pages_fast((user_va & PAGE_MASK) + done * PAGE_SIZE,
-					  a->npages - done,
-					  FOLL_LONGTERM | (write ? FOLL_WRITE : 0),
-					  a->pages + done);
-		if (ret <= 0) {
-			ret = ret ?: -EFAULT;
-			goto err_unpin;
+		return ret;
+	while (a->npinned < a->npages) {
+		unsigned long idx = a->npinned / IODIRTY_AREA_CHUNK;
+		unsigned long want = min_t(unsigned long, IODIRTY_AREA_CHUNK,
+					   a->npages - a->npinned);
+		unsigned long got = 0;
+		struct page **chunk;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err;
 		}
-		done += ret;
+		chunk = (struct page **)__get_free_page(GFP_KERNEL_ACCOUNT);
+		if (!chunk) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		ret = xa_err(xa_store(&a->pages, idx, chunk, GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			free_page((unsigned long)chunk);
+			goto err;
+		}
+		while (got < want) {
+			ret = pin_user_pages_fast(base + (a->npinned + got) * PAGE_SIZE,
+						  want - got, flags, chunk + got);
+			if (ret <= 0) {
+				a->npinned += got;
+				ret = ret ?: -EFAULT;
+				goto err;
+			}
+			got += ret;
+		}
+		a->npinned += got;
+		cond_resched();
 	}
 	return 0;
 
-err_unpin:
-	unpin_user_pages(a->pages, done);
-	iodirty_unaccount(ictx->user, a->npages);
-err_free:
-	kvfree(a->pages);
-	a->pages = NULL;
-	return ret;
+err:
+	/* area_free() unpins what was pinned and returns the charge */
+	return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
 }
 
 /**
@@ -377,13 +448,23 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 	a->prot = PT_PROT_READ |
 		  (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE ? PT_PROT_WRITE : 0);
 
-	down_write(&ioas->rwsem);
+	/*
+	 * Argument checks that need the rwsem, then the pin without it (the
+	 * context lock keeps this IOAS's areas and domains unchanged
+	 * meanwhile: only this file's ioctls change them), then the insert.
+	 */
+	down_read(&ioas->rwsem);
 	align = ioas->iova_alignment;
-	if ((fixed && cmd->iova % align) || cmd->length % align ||
-	    cmd->user_va % align) {
-		ret = -EINVAL;
-		goto err_unlock;
-	}
+	ret = (fixed && cmd->iova % align) || cmd->length % align ||
+	      cmd->user_va % align ? -EINVAL : 0;
+	up_read(&ioas->rwsem);
+	if (ret)
+		goto out_free;
+	ret = area_pin(a, cmd->user_va, cmd->flags & IOMMU_IOAS_MAP_WRITEABLE);
+	if (ret)
+		goto out_free;
+
+	down_write(&ioas->rwsem);
 	if (fixed) {
 		a->iova = cmd->iova;
 	} else {
@@ -393,28 +474,21 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 		ret = area_alloc_iova(ioas, cmd->length + off,
 				      max_t(u64, align, PAGE_SIZE), &a->iova);
 		if (ret)
-			goto err_unlock;
+			goto out_unlock;
 		a->iova += off;
 	}
-	ret = area_pin(ucmd->ictx, a, cmd->user_va,
-		       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE);
-	if (ret)
-		goto err_unlock;
 	ret = iodirty_ioas_add_area(ucmd->ictx, ioas, a);
 	if (ret)
-		goto err_unpin;
+		goto out_unlock;
 	up_write(&ioas->rwsem);
 
 	cmd->iova = a->iova;
 	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 
-err_unpin:
-	area_free(ucmd->ictx, a);
+out_unlock:
 	up_write(&ioas->rwsem);
-	return ret;
-err_unlock:
-	up_write(&ioas->rwsem);
-	kfree(a);
+out_free:
+	area_free(a);
 	return ret;
 }
 
@@ -524,7 +598,7 @@ int iodirty_phantom_map_ioctl(struct iodirty_ucmd *ucmd)
 		iodirty_ioas_add_area(ucmd->ictx, ioas, a);
 	up_write(&ioas->rwsem);
 	if (ret)
-		area_free(ucmd->ictx, a);
+		area_free(a);
 	return ret;
 }
 
@@ -574,6 +648,6 @@ void iodirty_ioas_destroy(struct iodirty_ioas *ioas)
 	WARN_ON(!list_empty(&ioas->hwpts));
 	list_for_each_entry_safe(a, tmp, &ioas->areas, node) {
 		list_del(&a->node);
-		area_free(ioas->ictx, a);
+		area_free(a);
 	}
 }

@@ -13,9 +13,15 @@
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
-#include <uapi/linux/iodirty.h>
-#include <uapi/linux/iommufd.h>
-#include <uapi/linux/iodirty_test.h>
+/*
+ * The project's own UAPI headers, never the kernel's: a kernel whose
+ * include/uapi/linux/iommufd.h differs (vanilla 6.9-6.13) must not change
+ * the ABI.  Kbuild searches -iquote $(IODIRTY_ROOT)/include/uapi for
+ * quoted includes before the kernel's -I paths.
+ */
+#include "linux/iommufd.h"
+#include "linux/iodirty.h"
+#include "linux/iodirty_test.h"
 
 #include "pt.h"
 
@@ -91,9 +97,16 @@ void iodirty_ctx_release(struct iodirty_ctx *ictx);
  * @iova: first IOVA
  * @length: bytes
  * @prot: PT_PROT_*
- * @pages: the pinned pages (NULL for a phantom area)
- * @npages: entries in @pages (and pages charged to RLIMIT_MEMLOCK)
- * @offset: byte offset of @iova's data within @pages[0]
+ * @pinned: backed by pinned user pages (false for a phantom area)
+ * @pages: the pinned pages, in chunks of IODIRTY_AREA_CHUNK page pointers
+ *	(chunk index -> struct page *[]): filled batch by batch while
+ *	pinning, so nothing proportional to the length is allocated up front
+ * @npages: pages in the area (charged to RLIMIT_MEMLOCK)
+ * @npinned: pages pinned so far (== @npages once mapped)
+ * @user: whose locked_vm the pages are charged to (the MAP caller's)
+ * @mm: whose pinned_vm they are added to (the MAP caller's, which the
+ *	pages come from)
+ * @offset: byte offset of @iova's data within the first page
  * @phantom_pa: for a phantom area, the address every leaf maps: the
  *	@phantom_pgsize-aligned region holding @phantom_page
  * @phantom_pgsize: leaf size of a phantom area
@@ -104,8 +117,12 @@ struct iodirty_area {
 	u64 iova;
 	u64 length;
 	u32 prot;
-	struct page **pages;
+	bool pinned;
+	struct xarray pages;
 	unsigned long npages;
+	unsigned long npinned;
+	struct user_struct *user;
+	struct mm_struct *mm;
 	unsigned long offset;
 	u64 phantom_pa;
 	u64 phantom_pgsize;
@@ -249,12 +266,21 @@ struct iodirty_device {
  * @iotlb_hits: DMA translations served by an IOTLB
  * @iotlb_misses: DMA translations that walked the table
  * @inv_cost_ns: modelled cost of the invalidations
+ * @iotlb_stale: an unsafe harvest (SKIP_FLUSH_UNSAFE) cleared entries
+ *	without invalidating them; the next safe harvest or scan
+ *	invalidates the whole domain first
  * @scanner: background scanner, once used (scan.c)
  * @scan_carry: granules a scan cleared since the last exact harvest, in
  *	the oracle's chunk layout; GET_DIRTY_BITMAP reports them too, so it
  *	stays exact and complete while a scanner runs
- * @oracle: shadow bitmap of every DMA write, granule bits in chunks of
- *	IODIRTY_ORACLE_CHUNK_BITS indexed by (iova >> granule) / chunk bits
+ * @oracle: shadow bitmap of every DMA write since RESET, granule bits in
+ *	chunks of IODIRTY_ORACLE_CHUNK_BITS indexed by (iova >> granule) /
+ *	chunk bits (oracle.c)
+ * @oracle_owed: per consumer, granules written since its last ROUND (same
+ *	layout)
+ * @oracle_late: per consumer, rounds each late granule has been late (one
+ *	u8 per granule, PAGE_SIZE granules per chunk)
+ * @oracle_rounds: per consumer, rounds judged since RESET
  */
 struct iodirty_hwpt {
 	struct iodirty_object obj;
@@ -275,9 +301,13 @@ struct iodirty_hwpt {
 	atomic64_t iotlb_hits;
 	atomic64_t iotlb_misses;
 	atomic64_t inv_cost_ns;
+	bool iotlb_stale;
 	struct iodirty_scanner *scanner;
 	struct xarray scan_carry;
 	struct xarray oracle;
+	struct xarray oracle_owed[IODIRTY_ORACLE_CONSUMERS];
+	struct xarray oracle_late[IODIRTY_ORACLE_CONSUMERS];
+	u64 oracle_rounds[IODIRTY_ORACLE_CONSUMERS];
 };
 
 /* who asked for an invalidation (tracepoint iodirty_flush "by") */
@@ -348,6 +378,7 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt);
 void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end,
 			enum iodirty_flush_by by);
+void iodirty_hwpt_end_unsafe(struct iodirty_hwpt *hwpt);
 int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_set_dirty_tracking_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd);
@@ -394,9 +425,26 @@ u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end);
 int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 		       bool write, const u8 *src, u8 *dst, u64 *hits,
 		       u64 *misses);
-void iodirty_oracle_destroy(struct iodirty_hwpt *hwpt);
 int iodirty_dma_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_iotlb_ioctl(struct iodirty_ucmd *ucmd);
+
+/* oracle.c */
+
+/**
+ * struct iodirty_oracle_marks - where one DMA write of a granule is recorded
+ * @chunk: the since-RESET chunk, then one owed chunk per consumer
+ * @bit: the granule's bit in each
+ */
+struct iodirty_oracle_marks {
+	unsigned long *chunk[1 + IODIRTY_ORACLE_CONSUMERS];
+	unsigned int bit;
+};
+
+void iodirty_oracle_init(struct iodirty_hwpt *hwpt);
+void iodirty_oracle_destroy(struct iodirty_hwpt *hwpt);
+int iodirty_oracle_prepare(struct iodirty_hwpt *hwpt, u64 g,
+			   struct iodirty_oracle_marks *om);
+void iodirty_oracle_mark(struct iodirty_oracle_marks *om);
 int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd);
 
 /* workload.c */
@@ -409,6 +457,21 @@ int iodirty_device_attach_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_phantom_map_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_harvest_ioctl(struct iodirty_ucmd *ucmd);
 struct iodirty_area *iodirty_ioas_find_area(struct iodirty_ioas *ioas, u64 iova);
+
+#define IODIRTY_AREA_CHUNK	(PAGE_SIZE / sizeof(struct page *))
+
+/**
+ * iodirty_area_page - the @i-th pinned page of an area
+ * @a: a pinned area
+ * @i: page index, below @a->npinned
+ */
+static inline struct page *iodirty_area_page(struct iodirty_area *a,
+					     unsigned long i)
+{
+	struct page **chunk = xa_load(&a->pages, i / IODIRTY_AREA_CHUNK);
+
+	return chunk[i % IODIRTY_AREA_CHUNK];
+}
 
 /* selftest.c */
 int iodirty_test_cmd_ioctl(struct iodirty_ucmd *ucmd);
@@ -450,7 +513,8 @@ int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd);
 void iodirty_scanner_stop(struct iodirty_hwpt *hwpt);
 void iodirty_scanner_free(struct iodirty_hwpt *hwpt);
 
-/* ioctl handlers */
+/* ioctl handlers (main.c) */
+bool iodirty_lab_allowed(void);
 int iodirty_ucmd_respond(struct iodirty_ucmd *ucmd, size_t cmd_len);
 int iodirty_policy_probe_ioctl(struct iodirty_ucmd *ucmd);
 

@@ -17,6 +17,17 @@
  * Handlers answer with iodirty_ucmd_respond(), which copies back at most
  * the user's size.
  *
+ * Two wings share the table.  The iommufd-compatible core (IOAS, HWPT,
+ * dirty tracking, harvests, scans, status) is what an unprivileged VMM
+ * uses on real iommufd, whose node is 0660: it must be safe for such a
+ * caller (every size, pointer and length is checked; pinned memory is
+ * charged to RLIMIT_MEMLOCK).  The emulated-hardware lab (devices, DMA,
+ * workload kthreads, IOTLB control, phantom maps, the oracle, policy
+ * probes, IOMMU_TEST_CMD mock devices, and HARVEST_SKIP_FLUSH_UNSAFE) is an
+ * instrument: each lab command needs CAP_SYS_ADMIN *and* the module
+ * parameter lab=1 (off by default; the test guest loads the module with
+ * lab=1), and is refused with EPERM otherwise.
+ *
  * Locking: every command runs under its file's context lock (object.c
  * documents the full order); see policy.c for the policy mutex.
  */
@@ -34,6 +45,21 @@
 #include "iodirty_trace.h"
 
 atomic64_t iodirty_stats[IODIRTY_STAT__MAX];
+
+static bool iodirty_lab_enabled;
+module_param_named(lab, iodirty_lab_enabled, bool, 0644);
+MODULE_PARM_DESC(lab, "Enable the emulated-hardware lab commands (emulated devices, DMA, workloads, oracle, phantom maps, policy probes, unsafe harvest flags) for CAP_SYS_ADMIN callers (default: off)");
+
+/**
+ * iodirty_lab_allowed - may the caller use a lab instrument?
+ *
+ * Return: true when the lab is enabled (module parameter lab) and the
+ * caller has CAP_SYS_ADMIN.
+ */
+bool iodirty_lab_allowed(void)
+{
+	return READ_ONCE(iodirty_lab_enabled) && capable(CAP_SYS_ADMIN);
+}
 
 union iodirty_ucmd_buffer {
 	struct iommu_destroy destroy;
@@ -63,18 +89,26 @@ struct iodirty_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
+	bool lab;
 	int (*execute)(struct iodirty_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
+#define __IOCTL_OP(_ioctl, _fn, _struct, _last, _lab)			\
 	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {			\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union iodirty_ucmd_buffer) < \
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
 		.ioctl_num = _ioctl,					\
+		.lab = _lab,						\
 		.execute = _fn,						\
 	}
+/* the iommufd-compatible core */
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
+	__IOCTL_OP(_ioctl, _fn, _struct, _last, false)
+/* the lab: CAP_SYS_ADMIN and lab=1 */
+#define IOCTL_LAB(_ioctl, _fn, _struct, _last)				\
+	__IOCTL_OP(_ioctl, _fn, _struct, _last, true)
 
 /* Indexed by nr - IOMMUFD_CMD_BASE; holes hold ioctl_num 0 (ENOTTY). */
 static const struct iodirty_ioctl_op iodirty_ioctl_ops[] = {
@@ -97,23 +131,23 @@ static const struct iodirty_ioctl_op iodirty_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP,
 		 iodirty_hwpt_get_dirty_bitmap_ioctl,
 		 struct iommu_hwpt_get_dirty_bitmap, data),
-	IOCTL_OP(IOMMU_TEST_CMD, iodirty_test_cmd_ioctl, struct iommu_test_cmd,
+	IOCTL_LAB(IOMMU_TEST_CMD, iodirty_test_cmd_ioctl, struct iommu_test_cmd,
 		 last),
-	IOCTL_OP(IODIRTY_POLICY_PROBE, iodirty_policy_probe_ioctl,
+	IOCTL_LAB(IODIRTY_POLICY_PROBE, iodirty_policy_probe_ioctl,
 		 struct iodirty_policy_probe, out_name),
-	IOCTL_OP(IODIRTY_DEVICE_CREATE, iodirty_device_create_ioctl,
+	IOCTL_LAB(IODIRTY_DEVICE_CREATE, iodirty_device_create_ioctl,
 		 struct iodirty_device_create, __reserved2),
-	IOCTL_OP(IODIRTY_DEVICE_ATTACH, iodirty_device_attach_ioctl,
+	IOCTL_LAB(IODIRTY_DEVICE_ATTACH, iodirty_device_attach_ioctl,
 		 struct iodirty_device_attach, __reserved),
-	IOCTL_OP(IODIRTY_DMA, iodirty_dma_ioctl, struct iodirty_dma,
+	IOCTL_LAB(IODIRTY_DMA, iodirty_dma_ioctl, struct iodirty_dma,
 		 out_iotlb_misses),
-	IOCTL_OP(IODIRTY_IOTLB, iodirty_iotlb_ioctl, struct iodirty_iotlb,
+	IOCTL_LAB(IODIRTY_IOTLB, iodirty_iotlb_ioctl, struct iodirty_iotlb,
 		 out_inv_cost_ns),
-	IOCTL_OP(IODIRTY_WORKLOAD, iodirty_workload_ioctl,
+	IOCTL_LAB(IODIRTY_WORKLOAD, iodirty_workload_ioctl,
 		 struct iodirty_workload, __reserved2),
-	IOCTL_OP(IODIRTY_ORACLE, iodirty_oracle_ioctl, struct iodirty_oracle,
+	IOCTL_LAB(IODIRTY_ORACLE, iodirty_oracle_ioctl, struct iodirty_oracle,
 		 out_spurious),
-	IOCTL_OP(IODIRTY_PHANTOM_MAP, iodirty_phantom_map_ioctl,
+	IOCTL_LAB(IODIRTY_PHANTOM_MAP, iodirty_phantom_map_ioctl,
 		 struct iodirty_phantom_map, pgsize),
 	IOCTL_OP(IODIRTY_HARVEST, iodirty_harvest_ioctl, struct iodirty_harvest,
 		 out_walk_ns),
@@ -163,6 +197,8 @@ static long iodirty_fops_ioctl(struct file *filp, unsigned int cmd,
 		return -EFAULT;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
+	if (op->lab && !iodirty_lab_allowed())
+		return -EPERM;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
@@ -213,7 +249,11 @@ static struct miscdevice iodirty_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "iodirty",
 	.fops = &iodirty_fops,
-	.mode = 0600,	/* root only: the device pins memory and drives DMA */
+	/*
+	 * As /dev/iommu: group access for unprivileged VMMs.  The lab
+	 * commands check CAP_SYS_ADMIN and lab=1 themselves.
+	 */
+	.mode = 0660,
 };
 
 /*

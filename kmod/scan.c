@@ -5,11 +5,21 @@
  *
  * A scan divides the mapped IOVA into regions of region_size and, per
  * region, asks iodirty_ops.sample whether to walk it.  A walked region is
- * read and cleared like a harvest: every coalesced dirty run goes to
- * iodirty_ops.export (which typically writes a ring-buffer record), every
- * cleared range joins the scan's flush batch (iodirty_ops.flush decides,
- * the floor completes it before the scan ends), and the region's history
- * (when it was last walked, how dirty it was) feeds the next sample call.
+ * read and cleared like a harvest: every cleared range joins the scan's
+ * flush batch, every coalesced dirty run is queued for
+ * iodirty_ops.export (which typically writes a ring-buffer record), and the
+ * region's history (when it was last walked, how dirty it was) feeds the
+ * next sample call.
+ *
+ * Invalidate before export: a run reaches export only after the IOTLB
+ * invalidation of everything the walk cleared so far (iodirty_ops.flush
+ * decides, the floor completes it), at the end of each region or when
+ * SCAN_EXPORT_BATCH runs are queued.  Otherwise a consumer could copy a
+ * page that a device then rewrites through a stale cached-dirty
+ * translation, a write no later scan would see.  When the queue is full
+ * mid-region the walk stops (the run that did not fit is made dirty
+ * again by the walker), the queue is flushed and exported, and the walk
+ * resumes at that run.
  *
  * Safety floor for consumers: whatever a scan clears is also recorded in
  * the domain's scan carry, and every exact harvest (GET_DIRTY_BITMAP,
@@ -42,6 +52,8 @@
 #define SCAN_MIN_REGION		SZ_64K
 #define SCAN_DEFAULT_MAX_SKIP	8
 #define SCAN_MAX_MAX_SKIP	1024
+/* runs queued for export; a 2 MiB region of 4 KiB leaves has at most 256 */
+#define SCAN_EXPORT_BATCH	256
 
 struct scan_region {
 	u64 last_walked_seq;
@@ -71,6 +83,14 @@ struct scan_walk {
 	struct scan_region *r;
 	struct iodirty_export_call e;
 	u64 region_dirty;
+	/* runs cleared and invalidated-to-be, not yet exported */
+	unsigned int nr_runs;
+	u64 run_iova[SCAN_EXPORT_BATCH];
+	u64 run_len[SCAN_EXPORT_BATCH];
+	/* the queue was full: the walk stopped at @resume */
+	bool full;
+	u64 resume;
+	u64 redo_bytes, redo_runs;
 };
 
 /* ---- scan carry ------------------------------------------------------------ */
@@ -177,6 +197,14 @@ static int scan_run(void *arg, u64 iova, u64 len)
 	unsigned int gs = sc->hwpt->pt.granule_shift;
 	int ret;
 
+	if (w->nr_runs == SCAN_EXPORT_BATCH) {
+		/* stop here; the walker makes this run dirty again */
+		w->full = true;
+		w->resume = iova;
+		w->redo_bytes += len;
+		w->redo_runs++;
+		return -EAGAIN;
+	}
 	/* first the floor: if it cannot be recorded, the walker re-dirties */
 	ret = iodirty_carry_mark(sc->hwpt, iova, len);
 	if (ret)
@@ -186,10 +214,45 @@ static int scan_run(void *arg, u64 iova, u64 len)
 	sc->runs++;
 	iodirty_stat_inc(IODIRTY_STAT_EXPORTED_RUNS);
 	trace_iodirty_dirty_run(sc->hwpt->gid, iova, len, sc->seq);
-	w->e.ctx.iova = iova;
-	w->e.ctx.length = len;
-	iodirty_policy_export(&w->e);
+	w->run_iova[w->nr_runs] = iova;
+	w->run_len[w->nr_runs] = len;
+	w->nr_runs++;
 	return 0;
+}
+
+/* Invalidate everything cleared so far, then hand the queued runs out. */
+static void scan_export_queued(struct scan_walk *w)
+{
+	unsigned int i;
+
+	if (!w->nr_runs)
+		return;
+	iodirty_batch_finish(w->b);
+	for (i = 0; i < w->nr_runs; i++) {
+		w->e.ctx.iova = w->run_iova[i];
+		w->e.ctx.length = w->run_len[i];
+		iodirty_policy_export(&w->e);
+	}
+	w->nr_runs = 0;
+}
+
+/* Walk [iova, end) of one region, exporting as the queue fills. */
+static int scan_walk_region(struct scan_walk *w, u64 iova, u64 end,
+			    const struct pt_dirty_sink *sink,
+			    struct pt_dirty_stats *st)
+{
+	struct iodirty_hwpt *hwpt = w->sc->hwpt;
+	int ret;
+
+	for (;;) {
+		w->full = false;
+		ret = pt_read_and_clear_dirty(&hwpt->pt, iova, end - iova, 0,
+					      sink, st);
+		scan_export_queued(w);
+		if (ret != -EAGAIN || !w->full)
+			return ret;
+		iova = w->resume;
+	}
 }
 
 /**
@@ -297,6 +360,7 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 	sink.arg = w;
 
 	down_read(&ioas->rwsem);
+	iodirty_hwpt_end_unsafe(hwpt);
 	trace_iodirty_harvest_begin(hwpt->gid, 0, 0, full);
 	list_for_each_entry(a, &ioas->areas, node) {
 		u64 iova = a->iova, end = a->iova + a->length;
@@ -313,9 +377,8 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 			if (region_decide(sc, r, idx, full)) {
 				w->r = r;
 				w->region_dirty = 0;
-				ret = pt_read_and_clear_dirty(&hwpt->pt, iova,
-							      rend - iova, 0,
-							      &sink, &st);
+				ret = scan_walk_region(w, iova, rend, &sink,
+						       &st);
 				r->last_dirty_pages += w->region_dirty;
 			}
 			iova = rend;
@@ -325,6 +388,9 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 			break;
 	}
 	iodirty_batch_finish(b);
+	/* a run queued again after a full queue was counted twice */
+	st.dirty_bytes -= w->redo_bytes;
+	st.runs -= w->redo_runs;
 	w->e.ctx.iova = 0;
 	w->e.ctx.length = 0;
 	w->e.ctx.end_of_scan = 1;

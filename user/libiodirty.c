@@ -181,6 +181,25 @@ int iodirty_oracle_check(int fd, __u32 hwpt_id, __u64 iova, __u64 len,
 	return do_ioctl(fd, IODIRTY_ORACLE, out);
 }
 
+int iodirty_oracle_round(int fd, __u32 hwpt_id, __u32 consumer, __u64 iova,
+			 __u64 len, __u64 page_size, const void *bitmap,
+			 __u32 max_late, __u32 round_flags,
+			 struct iodirty_oracle *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->op = IODIRTY_ORACLE_ROUND;
+	out->hwpt_id = hwpt_id;
+	out->consumer = consumer;
+	out->iova = iova;
+	out->length = len;
+	out->page_size = page_size;
+	out->data = (uintptr_t)bitmap;
+	out->max_late = max_late;
+	out->round_flags = round_flags;
+	return do_ioctl(fd, IODIRTY_ORACLE, out);
+}
+
 int iodirty_harvest(int fd, struct iodirty_harvest *cmd)
 {
 	cmd->size = sizeof(*cmd);

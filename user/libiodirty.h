@@ -45,6 +45,17 @@ int iodirty_oracle_reset(int fd, __u32 hwpt_id);
 int iodirty_oracle_check(int fd, __u32 hwpt_id, __u64 iova, __u64 len,
 			 __u64 page_size, const void *bitmap,
 			 struct iodirty_oracle *out);
+/*
+ * The epoch check: @bitmap is what @consumer's latest harvest of the range
+ * reported; every page written since that consumer's previous round must
+ * be in it, or in one of the next @max_late rounds (0: 1); with
+ * IODIRTY_ORACLE_ROUND_FINAL nothing may be late.  out->out_missed counts
+ * the pages that were not.
+ */
+int iodirty_oracle_round(int fd, __u32 hwpt_id, __u32 consumer, __u64 iova,
+			 __u64 len, __u64 page_size, const void *bitmap,
+			 __u32 max_late, __u32 round_flags,
+			 struct iodirty_oracle *out);
 int iodirty_harvest(int fd, struct iodirty_harvest *cmd);
 
 /* policy layer */

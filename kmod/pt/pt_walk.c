@@ -71,11 +71,15 @@
  *    next harvest.  Re-dirtying after a failure sets D in the first
  *    replica, which makes the whole leaf read dirty.
  *  - An IOTLB entry cached with D set lets the device keep writing
- *    without setting D in memory.  Those writes are covered because the
+ *    without setting D in memory.  Those writes are covered only if the
  *    caller invalidates the cleared ranges (sink->cleared / clear_start..
- *    clear_end) before the harvest completes, i.e. before anybody copies
- *    the reported pages; after the invalidation the next write must walk
- *    the table again and set D, which the next harvest sees.
+ *    clear_end) before any consumer can copy a reported page: before a
+ *    harvest returns its bitmap, and before a scan hands a run to a
+ *    consumer (sink->run is called *before* the run's leaves are
+ *    invalidated, so a caller that passes runs on from sink->run must
+ *    queue them until it has invalidated).  After the invalidation the
+ *    next write must walk the table again and set D, which the next
+ *    harvest sees.
  * So a write is either inside a span this harvest reports, or leaves
  * the entry dirty for the next one: nothing dirty goes unreported.
  */

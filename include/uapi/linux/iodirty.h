@@ -327,6 +327,13 @@ struct iodirty_workload {
 /* struct iodirty_oracle op */
 #define IODIRTY_ORACLE_RESET	1	/* forget every recorded write */
 #define IODIRTY_ORACLE_CHECK	2	/* compare a harvested bitmap */
+#define IODIRTY_ORACLE_ROUND	3	/* judge one consumer's harvest round */
+
+/* consumers the oracle judges separately (struct iodirty_oracle @consumer) */
+#define IODIRTY_ORACLE_CONSUMERS	4
+
+/* struct iodirty_oracle @round_flags */
+#define IODIRTY_ORACLE_ROUND_FINAL	(1u << 0) /* DMA quiesced: nothing may be late */
 
 /**
  * struct iodirty_oracle - IODIRTY_ORACLE: ground truth of DMA writes
@@ -334,18 +341,38 @@ struct iodirty_workload {
  * @op: IODIRTY_ORACLE_*
  * @hwpt_id: the domain whose writes are recorded
  * @__reserved: must be 0
- * @iova: CHECK: range start (aligned to @page_size)
- * @length: CHECK: range length (multiple of @page_size)
- * @page_size: CHECK: the bitmap's granule, a power of two, 2 KiB .. 1 GiB
- * @data: CHECK: the harvested bitmap (GET_DIRTY_BITMAP layout), typically
- *	the OR of every harvest since the last RESET
- * @out_written: CHECK: pages (of @page_size) written since RESET
- * @out_missed: CHECK: written but not set in @data
- * @out_spurious: CHECK: set in @data but not written (expected for huge
+ * @iova: CHECK, ROUND: range start (aligned to @page_size)
+ * @length: CHECK, ROUND: range length (multiple of @page_size)
+ * @page_size: CHECK, ROUND: the bitmap's granule, a power of two,
+ *	2 KiB .. 1 GiB
+ * @data: CHECK: the OR of every harvest since the last RESET; ROUND: what
+ *	one consumer's latest harvest of the range reported (GET_DIRTY_BITMAP
+ *	layout)
+ * @out_written: CHECK: pages (of @page_size) written since RESET; ROUND:
+ *	pages this round owed: written since the consumer's previous round of
+ *	that page, or late from an earlier round
+ * @out_missed: CHECK: written but not set in @data; ROUND: owed pages that
+ *	are now beyond their grace (see below)
+ * @out_spurious: set in @data but not written / not owed (expected for huge
  *	leaves, which are reported whole)
+ * @consumer: ROUND: which consumer, 0 .. IODIRTY_ORACLE_CONSUMERS - 1 (a
+ *	GET loop, a ring-buffer reader, ...); each has its own rounds
+ * @round_flags: ROUND: IODIRTY_ORACLE_ROUND_*
+ * @max_late: ROUND: how many rounds an owed page may be late (0 means 1:
+ *	a write racing with a harvest lands in this round or the next); a
+ *	consumer of sampled scans passes the scanner's max_skip + 1
+ * @__reserved2: must be 0
+ * @out_late: ROUND: owed pages not in this round that may still come
+ * @out_rounds: ROUND: rounds judged for this consumer since RESET
  *
  * Every DMA write through a domain marks its granules in the domain's
- * shadow bitmap, independently of the page table, IOTLB and policy.
+ * shadow bitmaps, independently of the page table, IOTLB and policy:
+ * one since RESET (CHECK) and one per consumer since that consumer's last
+ * ROUND.  ROUND takes the consumer's written granules in the range
+ * atomically; each must be in @data now, or (not FINAL) becomes late and
+ * must be in one of the next @max_late rounds, else it is missed.  So a
+ * page reported once, rewritten and then never reported again is a miss,
+ * which CHECK (the OR of all harvests) cannot see.
  */
 struct iodirty_oracle {
 	__u32 size;
@@ -359,6 +386,12 @@ struct iodirty_oracle {
 	__aligned_u64 out_written;
 	__aligned_u64 out_missed;
 	__aligned_u64 out_spurious;
+	__u32 consumer;
+	__u32 round_flags;
+	__u32 max_late;
+	__u32 __reserved2;
+	__aligned_u64 out_late;
+	__aligned_u64 out_rounds;
 };
 #define IODIRTY_ORACLE		_IO(IODIRTY_TYPE, IODIRTY_CMD_ORACLE)
 

@@ -10,7 +10,7 @@
 #define _UAPI_IODIRTY_TEST_H
 
 #include <linux/types.h>
-#include <linux/iommufd.h>
+#include "iommufd.h"	/* this project's copy, next to this file */
 
 enum {
 	IOMMU_TEST_OP_ADD_RESERVED = 1,
