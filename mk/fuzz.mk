@@ -7,8 +7,8 @@
 #               corpus in $(BUILD)/fuzz/corpus (kept between runs);
 #               crashes are written to $(BUILD)/fuzz/crash-*
 #   fuzz-check  short run (FUZZ_CHECK_SECONDS, default 15) from the seeds
-#               and the saved corpus; prints exactly one TAP line,
-#               "ok 1 fuzz.pt_ops" or "not ok 1 fuzz.pt_ops", and exits
+#               and the saved corpus; prints the plan "1..1" and one
+#               TAP line, "ok 1 fuzz.pt_ops" or "not ok 1 fuzz.pt_ops"; exits
 #               non-zero on failure.  Log: $(BUILD)/fuzz/check.log
 #   fuzz-build  just the binary
 #   Reproduce a crash: $(BUILD)/fuzz/fuzz_pt $(BUILD)/fuzz/crash-...
@@ -79,9 +79,11 @@ fuzz: fuzz-build
 		$(FUZZ_CORPUS) $(FUZZ_SEEDS)
 
 # Builds quietly (a build failure is a "not ok"), then fuzzes into a
-# scratch corpus, reading the seeds and the saved corpus.
+# scratch corpus, reading the seeds and the saved corpus.  The TAP plan
+# ("1..1") comes first, as tools/check-summary.sh requires.
 fuzz-check:
-	@mkdir -p $(FUZZ_DIR); \
+	@echo "1..1"; \
+	mkdir -p $(FUZZ_DIR); \
 	log=$(FUZZ_DIR)/check.log; \
 	if ! $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) \
 		fuzz-build BUILD=$(BUILD) >$$log 2>&1; then \

@@ -3,10 +3,10 @@
  * Targeted behaviour tests of the page-table core: map policy, unmap,
  * dirty reporting semantics (whole spans, replicas, ARM DBM/AP[2],
  * NO_CLEAR, straddling, sink errors), split, errno for every bad input
- * with an unchanged table, ENOMEM rollback, phantom TB-scale tables and
- * a concurrent IOMMU-vs-harvest race.
+ * with an unchanged table, ENOMEM rollback and phantom TB-scale tables.
+ * The concurrent IOMMU-vs-harvest race (with an IOTLB model) is in
+ * test_race.c.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include "harness.h"
 #include "pt_priv.h"
@@ -976,90 +976,6 @@ TEST(sink_error_after_clear_loses_nothing)
 		pt_domain_destroy(&D);
 	}
 	runlog_free(&l);
-}
-
-/*
- * The IOMMU (hw_access on another thread) races with harvests.  Harvests
- * are numbered; before each hardware write the writer notes the number of
- * the harvest running (or last started) and publishes it with the page
- * after the write.  Every harvest that started before that one finished
- * before the write, so the write must be reported by that harvest or a
- * later one: once its note is seen, the page's latest report must be at
- * least that number.  (The writer may be preempted for a long time between
- * the write and the note, so "reported by N or N - 1" would be too strict.)
- */
-#define RACE_PAGES 4096
-
-struct race {
-	u64 g;
-	volatile int stop;
-	u64 gen;			/* number of the current harvest */
-	u64 note[RACE_PAGES];		/* 1 + harvest number at the write */
-	u64 writes;
-};
-
-static void *race_writer(void *arg)
-{
-	struct race *r = arg;
-	u64 seed = 42, n = 0;
-
-	while (!r->stop) {
-		u64 p = rng_below(&seed, RACE_PAGES);
-		u64 g = __atomic_load_n(&r->gen, __ATOMIC_SEQ_CST);
-
-		if (pt_hw_access(&D, p * r->g + 8, PT_PROT_WRITE, NULL))
-			abort();
-		__atomic_store_n(&r->note[p], g + 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&r->writes, ++n, __ATOMIC_RELAXED);
-	}
-	return NULL;
-}
-
-TEST(concurrent_iommu_vs_harvest)
-{
-	static struct race r;
-	static u64 last_report[RACE_PAGES], snap[RACE_PAGES];
-	enum pt_format f;
-
-	FOR_EACH_FMT(f) {
-		struct runlog l;
-		pthread_t th;
-		u64 iter, p, k, missing = 0;
-
-		runlog_init(&l);
-		setup(f, 40, 0);
-		memset(&r, 0, sizeof(r));
-		memset(last_report, 0, sizeof(last_report));
-		r.g = G();
-		ASSERT_OK(pt_map(&D, 0, 0, RACE_PAGES * r.g, RW, r.g, 0));
-		ASSERT_EQ(pthread_create(&th, NULL, race_writer, &r), 0);
-		/* at least 300 harvests that overlap 20000 writes */
-		for (iter = 1; iter <= 300 ||
-		     (__atomic_load_n(&r.writes, __ATOMIC_RELAXED) < 20000 &&
-		      iter < 1000000); iter++) {
-			/* notes published before harvest iter starts */
-			for (p = 0; p < RACE_PAGES; p++)
-				snap[p] = __atomic_exchange_n(&r.note[p], 0,
-							      __ATOMIC_SEQ_CST);
-			__atomic_store_n(&r.gen, iter, __ATOMIC_SEQ_CST);
-			ASSERT_OK(harvest(&l, 0, RACE_PAGES * r.g, 0, NULL));
-			for (k = 0; k < l.nruns; k++)
-				for (p = l.runs[k].iova / r.g;
-				     p < (l.runs[k].iova + l.runs[k].len) / r.g;
-				     p++)
-					last_report[p] = iter;
-			/* a write noted before this harvest: reported by now */
-			for (p = 0; p < RACE_PAGES; p++)
-				if (snap[p] && last_report[p] < (snap[p] > 1 ? snap[p] - 1 : 1))
-					missing++;
-		}
-		r.stop = 1;
-		pthread_join(th, NULL);
-		CHECK_EQ(missing, 0);
-		CHECK(r.writes >= 20000);
-		pt_domain_destroy(&D);
-		runlog_free(&l);
-	}
 }
 
 TEST(no_leaks)

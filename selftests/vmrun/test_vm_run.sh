@@ -3,7 +3,8 @@
 #
 # Tests of tools/vm/run itself: exit status pass-through, splat detection
 # and the hang timeout.  The guests boot in parallel to keep this short.
-# Prints one TAP line per case.
+# Prints its plan and one TAP line per case, then runs the tests of
+# tools/check-summary.sh (test_check_summary.sh, a sub-suite of its own).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 run="$top/tools/vm/run --no-build --mem 256M"
@@ -24,6 +25,9 @@ wait $p4; r_warn=$?
 wait $p5; r_hang=$?
 wait $p6; r_share=$?
 
+echo "# suites: vm_run check_summary"
+echo "# suite: vm_run"
+echo "1..6"
 n=0 failed=0
 tap() {	# tap NAME CONDITION-STATUS DETAIL
 	n=$((n + 1))
@@ -46,4 +50,5 @@ tap share_mounted_readonly $([ $r_share = 0 ]; echo $?) "status $r_share"
 if [ $failed != 0 ]; then
 	for f in "$tmp"/*.out; do echo "# --- $f"; sed 's/^/# /' "$f" | tail -n 15; done
 fi
+"$top/selftests/vmrun/test_check_summary.sh" || failed=1
 exit $failed

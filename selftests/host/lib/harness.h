@@ -7,6 +7,7 @@
  *   TEST_MAIN("ops")
  *
  * Tests run in source order.  Output, on stdout:
+ *   # suite: ops
  *   1..N
  *   ok 1 ops.map_basic
  *   not ok 2 ops.other
@@ -186,6 +187,8 @@ static inline int th_main(const char *suite_base, int argc, char **argv)
 	qsort(th_tests, th_ntests, sizeof(th_tests[0]), th_cmp_line);
 	for (i = 0; i < th_ntests; i++)
 		nsel += th_selected(&th_tests[i], argc, argv);
+	/* names the plan for tools/check-summary.sh */
+	printf("# suite: %s\n", suite);
 	printf("1..%d\n", nsel);
 	for (i = 0; i < th_ntests; i++) {
 		struct th_test *t = &th_tests[i];
