@@ -10,6 +10,7 @@
 #   make fuzz         run the page-table fuzzer for FUZZ_SECONDS
 #   make vm-shell     interactive guest with the module loaded
 #   make demo         the main job: boot the VM and run the policy demo
+#   make torture      the SMP torture test for TORTURE_SECS (120) seconds
 #   make clean        remove build/ (deps/ stays)
 #
 # Variables: KVER=6.12.N pins the Debian kernel; KDIR=<kernel build dir>
@@ -47,7 +48,7 @@ VM_EXTRA_BINS :=
 -include mk/*.mk
 
 .PHONY: all deps module bpf user tests clean help check vm-check vm-image \
-	vm-shell vmrun-check demo
+	vm-shell vmrun-check demo torture
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -143,12 +144,18 @@ vmrun-check: all vm-image
 demo: all vm-image
 	$(Q)tools/vm/run --no-build -- /opt/iodirty/demo
 
+# The torture test alone, longer than its 15 s in vm-check.
+TORTURE_SECS ?= 120
+torture: all vm-image
+	$(Q)tools/vm/run --no-build --mem 2G --timeout $$(($(TORTURE_SECS) + 300)) -- \
+		env IODIRTY_TORTURE_SECS=$(TORTURE_SECS) test_progs -t torture
+
 # ---- the test command --------------------------------------------------------
 # Every suite runs (one failing suite does not hide the others); its TAP
 # lines are counted by tools/check-summary.sh, which prints the last line.
 # The host suites and the VM suites run side by side (two cores; each VM
 # is a single TCG thread).
-CHECK_HOST_SUITES := host-check fuzz-check
+CHECK_HOST_SUITES := host-check fuzz-check build-check
 CHECK_VM_SUITES := vm-check vmrun-check
 CHECK_SUITES := $(CHECK_HOST_SUITES) $(CHECK_VM_SUITES)
 

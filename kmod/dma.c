@@ -97,6 +97,33 @@ u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
 	return cost;
 }
 
+/**
+ * iodirty_iotlb_cached_dirty - does @dev cache a dirty translation of any
+ * part of [start, end)?
+ * @dev: the device
+ * @start: first IOVA
+ * @end: end (exclusive)
+ *
+ * The export check of the lab: a run handed to a consumer must have no such
+ * entry left, or a write through it would never be reported again.
+ */
+bool iodirty_iotlb_cached_dirty(struct iodirty_device *dev, u64 start, u64 end)
+{
+	struct iodirty_iotlb_cache *tlb = &dev->iotlb;
+	bool found = false;
+	unsigned int i;
+
+	spin_lock(&tlb->lock);
+	for (i = 0; i < IODIRTY_IOTLB_ENTRIES && !found; i++) {
+		struct iodirty_iotlb_entry *e = &tlb->e[i];
+
+		found = e->valid && e->dirty && e->iova < end &&
+			start < e->iova + e->size;
+	}
+	spin_unlock(&tlb->lock);
+	return found;
+}
+
 static struct iodirty_iotlb_entry *iotlb_lookup(struct iodirty_iotlb_cache *tlb,
 						u64 iova)
 {

@@ -32,6 +32,7 @@
  * ioas->rwsem read for harvests and enable, write for allocation and
  * destruction.
  */
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -328,6 +329,11 @@ void iodirty_batch_cleared(void *arg, u64 iova, u64 len)
  */
 void iodirty_batch_finish(struct iodirty_flush_batch *b)
 {
+	unsigned int us = READ_ONCE(iodirty_test_window_us);
+
+	/* test only: keep the clear-to-invalidate window open for DMA */
+	if (us && b->nr && iodirty_lab_on())
+		usleep_range(min(us, 10000U), min(us, 10000U) + 50);
 	batch_consult(b, true);
 	batch_flush_pending(b, IODIRTY_FLUSH_BY_FLOOR);
 }

@@ -422,6 +422,7 @@ unsigned long *iodirty_chunk_get(struct xarray *xa, unsigned long idx,
 void iodirty_chunks_free(struct xarray *xa);
 void iodirty_iotlb_init(struct iodirty_iotlb_cache *tlb);
 u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end);
+bool iodirty_iotlb_cached_dirty(struct iodirty_device *dev, u64 start, u64 end);
 int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 		       bool write, const u8 *src, u8 *dst, u64 *hits,
 		       u64 *misses);
@@ -513,8 +514,12 @@ int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd);
 void iodirty_scanner_stop(struct iodirty_hwpt *hwpt);
 void iodirty_scanner_free(struct iodirty_hwpt *hwpt);
 
-/* ioctl handlers (main.c) */
+/* ioctl handlers and lab switches (main.c) */
 bool iodirty_lab_allowed(void);
+bool iodirty_lab_on(void);
+extern unsigned int iodirty_test_window_us;
+extern bool iodirty_test_export_early;
+extern u64 iodirty_export_stale;
 int iodirty_ucmd_respond(struct iodirty_ucmd *ucmd, size_t cmd_len);
 int iodirty_policy_probe_ioctl(struct iodirty_ucmd *ucmd);
 

@@ -45,10 +45,27 @@
 #include "iodirty_trace.h"
 
 atomic64_t iodirty_stats[IODIRTY_STAT__MAX];
+u64 iodirty_export_stale;
 
 static bool iodirty_lab_enabled;
 module_param_named(lab, iodirty_lab_enabled, bool, 0644);
 MODULE_PARM_DESC(lab, "Enable the emulated-hardware lab commands (emulated devices, DMA, workloads, oracle, phantom maps, policy probes, unsafe harvest flags) for CAP_SYS_ADMIN callers (default: off)");
+
+/*
+ * Test-only switches (root can set them through /sys/module/iodirty/
+ * parameters; they act only while the lab is enabled):
+ *  - test_window_us widens the window between a harvest's clear and its
+ *    IOTLB invalidation by sleeping there, so concurrent DMA really writes
+ *    inside it;
+ *  - test_export_early hands scan runs to export before the invalidation
+ *    (the old, unsafe order), to show that the export check can fail.
+ */
+unsigned int iodirty_test_window_us;
+module_param_named(test_window_us, iodirty_test_window_us, uint, 0644);
+MODULE_PARM_DESC(test_window_us, "Test only (lab): sleep this long between a harvest's clear and its invalidation (max 10000)");
+bool iodirty_test_export_early;
+module_param_named(test_export_early, iodirty_test_export_early, bool, 0644);
+MODULE_PARM_DESC(test_export_early, "Test only (lab): export scan runs before their IOTLB invalidation (unsafe)");
 
 /**
  * iodirty_lab_allowed - may the caller use a lab instrument?
@@ -58,7 +75,17 @@ MODULE_PARM_DESC(lab, "Enable the emulated-hardware lab commands (emulated devic
  */
 bool iodirty_lab_allowed(void)
 {
-	return READ_ONCE(iodirty_lab_enabled) && capable(CAP_SYS_ADMIN);
+	return iodirty_lab_on() && capable(CAP_SYS_ADMIN);
+}
+
+/**
+ * iodirty_lab_on - is the lab enabled (module parameter lab)?
+ *
+ * For the test switches, which also act in kernel threads.
+ */
+bool iodirty_lab_on(void)
+{
+	return READ_ONCE(iodirty_lab_enabled);
 }
 
 union iodirty_ucmd_buffer {
@@ -278,6 +305,9 @@ static void iodirty_debugfs_init(void)
 	iodirty_debugfs = debugfs_create_dir("iodirty", NULL);
 	debugfs_create_file_unsafe("selftest_warn", 0200, iodirty_debugfs,
 				   NULL, &iodirty_selftest_warn_fops);
+	/* runs exported while a device still cached them dirty (must stay 0) */
+	debugfs_create_u64("export_stale", 0400, iodirty_debugfs,
+			   &iodirty_export_stale);
 }
 
 static int __init iodirty_init(void)

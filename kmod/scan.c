@@ -220,19 +220,35 @@ static int scan_run(void *arg, u64 iova, u64 len)
 	return 0;
 }
 
+/* Lab check: no device may still cache a run dirty when it is exported. */
+static void scan_check_exported(struct iodirty_hwpt *hwpt, u64 iova, u64 len)
+{
+	struct iodirty_device *dev;
+
+	list_for_each_entry(dev, &hwpt->devices, hwpt_node)
+		if (iodirty_iotlb_cached_dirty(dev, iova, iova + len))
+			WRITE_ONCE(iodirty_export_stale,
+				   READ_ONCE(iodirty_export_stale) + 1);
+}
+
 /* Invalidate everything cleared so far, then hand the queued runs out. */
 static void scan_export_queued(struct scan_walk *w)
 {
+	bool early = READ_ONCE(iodirty_test_export_early) && iodirty_lab_on();
 	unsigned int i;
 
 	if (!w->nr_runs)
 		return;
-	iodirty_batch_finish(w->b);
+	if (!early)
+		iodirty_batch_finish(w->b);
 	for (i = 0; i < w->nr_runs; i++) {
+		scan_check_exported(w->sc->hwpt, w->run_iova[i], w->run_len[i]);
 		w->e.ctx.iova = w->run_iova[i];
 		w->e.ctx.length = w->run_len[i];
 		iodirty_policy_export(&w->e);
 	}
+	if (early)
+		iodirty_batch_finish(w->b);
 	w->nr_runs = 0;
 }
 

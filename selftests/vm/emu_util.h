@@ -319,6 +319,7 @@ struct emu_env {
 	void *buf;
 	__u64 iova, len;
 	bool attached, mapped;
+	bool ready;	/* every step of emu_env_setup() succeeded */
 };
 
 /*
@@ -367,7 +368,18 @@ static inline bool emu_env_setup(struct emu_env *e, __u32 model, __u64 pgsize,
 	if (enable && !ASSERT_OK(emu_set_dirty(e->fd, e->hwpt, true),
 				 "enable dirty tracking"))
 		return false;
+	e->ready = true;
 	return true;
+}
+
+/*
+ * For tests whose subtests share one environment built by the first of
+ * them: a later subtest must fail visibly, not pass without running, when
+ * that setup failed.
+ */
+static inline bool emu_env_shared_ready(struct emu_env *e)
+{
+	return ASSERT_TRUE(e->ready, "shared setup (it failed in an earlier subtest)");
 }
 
 /* Closing the fd frees every object; that is what the tests rely on. */

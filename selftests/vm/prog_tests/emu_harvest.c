@@ -243,7 +243,7 @@ static void subtest_bad_args(struct emu_env *e)
 static bool harvest_setup(struct emu_env *e, void **buf, bool *tried)
 {
 	if (*tried)
-		return e->fd >= 0 && e->attached;
+		return emu_env_shared_ready(e);
 	*tried = true;
 	*buf = emu_alloc(LEN);
 	if (!ASSERT_OK_PTR(*buf, "alloc"))

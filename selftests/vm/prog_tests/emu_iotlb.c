@@ -231,7 +231,7 @@ out:
 static bool iotlb_setup(struct emu_env *e, void **buf, bool *tried)
 {
 	if (*tried)
-		return e->fd >= 0 && e->attached;
+		return emu_env_shared_ready(e);
 	*tried = true;
 	*buf = emu_alloc(NPAGES * SZ_4K);
 	if (!ASSERT_OK_PTR(*buf, "alloc"))

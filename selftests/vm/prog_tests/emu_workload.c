@@ -17,7 +17,10 @@
 #define NGETS	20
 #define RATE	20000
 
-/* wait (bounded) until the workload has done at least @min writes+faults */
+/*
+ * Wait (bounded: 4 s) until the workload has done at least @min
+ * writes+faults; false (and a failed check) when it has not by then.
+ */
 static bool wait_progress(struct emu_env *e, __u64 min,
 			  struct iodirty_workload *st)
 {
@@ -25,12 +28,13 @@ static bool wait_progress(struct emu_env *e, __u64 min,
 
 	for (i = 0; i < 400; i++) {
 		if (emu_wl_status(e->fd, e->dev, st))
-			return false;
+			return ASSERT_OK(-1, "workload STATUS");
 		if (st->out_writes + st->out_faults >= min)
 			return true;
 		emu_msleep(10);
 	}
-	return true;
+	return ASSERT_GE(st->out_writes + st->out_faults, min,
+			 "workload progress within 4 s");
 }
 
 static void drain(struct emu_env *e)
@@ -46,6 +50,7 @@ static void subtest_pattern(struct emu_env *e, __u32 pattern, __u64 seed)
 	struct iodirty_workload st;
 	struct iodirty_oracle o;
 	double t0 = emu_now();
+	__u64 missed = 0;
 	int i;
 
 	drain(e);
@@ -63,6 +68,11 @@ static void subtest_pattern(struct emu_env *e, __u32 pattern, __u64 seed)
 					     bm, 0), "GET while running"))
 			break;
 		emu_bm_or(acc, bm, sizeof(bm));
+		/* every round on its own: a lost re-dirty is a miss here */
+		if (ASSERT_OK(iodirty_oracle_round(e->fd, e->hwpt, 0, e->iova,
+						   LEN, SZ_4K, bm, 0, 0, &o),
+			      "ORACLE ROUND"))
+			missed += o.out_missed;
 	}
 	wait_progress(e, 1, &st);
 	if (!ASSERT_OK(emu_wl_stop(e->fd, e->dev, &st), "STOP"))
@@ -72,8 +82,15 @@ static void subtest_pattern(struct emu_env *e, __u32 pattern, __u64 seed)
 	ASSERT_EQ(st.out_faults, 0, "no faults");
 	memset(bm, 0, sizeof(bm));
 	if (ASSERT_OK(emu_get_dirty(e->fd, e->hwpt, e->iova, LEN, SZ_4K, bm, 0),
-		      "final GET"))
+		      "final GET")) {
 		emu_bm_or(acc, bm, sizeof(bm));
+		if (ASSERT_OK(iodirty_oracle_round(e->fd, e->hwpt, 0, e->iova,
+						   LEN, SZ_4K, bm, 0,
+						   IODIRTY_ORACLE_ROUND_FINAL, &o),
+			      "ORACLE ROUND final"))
+			missed += o.out_missed;
+	}
+	ASSERT_EQ(missed, 0, "missed pages, judged per round");
 	if (ASSERT_OK(emu_oracle_check(e->fd, e->hwpt, e->iova, LEN, SZ_4K, acc,
 				       &o), "ORACLE CHECK")) {
 		ASSERT_TRUE(o.out_written > 0, "oracle out_written > 0");
@@ -273,7 +290,7 @@ struct wl_ctx {
 static bool wl_setup(struct wl_ctx *c)
 {
 	if (c->tried)
-		return c->ok;
+		return ASSERT_TRUE(c->ok, "shared setup (it failed in an earlier subtest)");
 	c->tried = true;
 	c->buf = emu_alloc(LEN);
 	c->ro = emu_alloc(4 * SZ_4K);
