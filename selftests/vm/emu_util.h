@@ -12,6 +12,7 @@
 #define __IODIRTY_EMU_UTIL_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -303,6 +304,23 @@ static inline void emu_free(void *p, __u64 len)
 {
 	if (p)
 		munmap(p, len);
+}
+
+/* Write a module parameter (/sys/module/iodirty/parameters/NAME). */
+static inline int emu_write_param(const char *name, const char *val)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/module/iodirty/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
 }
 
 /* ---- the usual stack -------------------------------------------------- */

@@ -29,20 +29,6 @@
 #define LEN	(NPAGES * SZ_4K)
 #define BMB	(NPAGES / 8)
 
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "/sys/module/iodirty/parameters/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (int)strlen(val) ? 0 : -1;
-}
-
 static long long read_u64_file(const char *path)
 {
 	char buf[64] = {};
@@ -192,14 +178,14 @@ static void subtest_export_after_invalidate(struct emu_env *e)
 	ASSERT_EQ(after - before, 0, "no run exported while cached dirty");
 
 	/* negative control: the old order (export, then invalidate) */
-	if (!ASSERT_OK(write_param("test_export_early", "1"), "test_export_early=1"))
+	if (!ASSERT_OK(emu_write_param("test_export_early", "1"), "test_export_early=1"))
 		return;
 	for (i = 0; i < 4; i++) {
 		ASSERT_OK(emu_dma_write(e->fd, e->dev, e->iova + i * 4 * SZ_4K, 64),
 			  "write");
 		ASSERT_OK(scan_run(e), "scan");
 	}
-	write_param("test_export_early", "0");
+	emu_write_param("test_export_early", "0");
 	ASSERT_EQ(read_u64_file(STALE_PATH) - after, 4,
 		  "the check sees each run exported before its invalidation");
 	memset(bm, 0, sizeof(bm));
@@ -436,14 +422,14 @@ static void subtest_lab_privileged(struct emu_env *e)
 			  "child: lab EPERM, core works (exit code = failing step)");
 
 	/* lab=0: refused even for root */
-	if (!ASSERT_OK(write_param("lab", "0"), "lab=0"))
+	if (!ASSERT_OK(emu_write_param("lab", "0"), "lab=0"))
 		return;
 	ASSERT_ERRNO(emu_dev_create(e->fd, IODIRTY_MODEL_AMD, 0, 0, &id), EPERM,
 		     "DEVICE_CREATE with lab=0");
 	ASSERT_ERRNO(emu_dma_write(e->fd, e->dev, e->iova, 64), EPERM,
 		     "DMA with lab=0");
 	ASSERT_ERRNO(emu_oracle_reset(e->fd, e->hwpt), EPERM, "ORACLE with lab=0");
-	ASSERT_OK(write_param("lab", "1"), "lab=1");
+	ASSERT_OK(emu_write_param("lab", "1"), "lab=1");
 	ASSERT_OK(emu_dma_write(e->fd, e->dev, e->iova, 64), "DMA with lab=1");
 }
 
@@ -464,7 +450,7 @@ static void subtest_window_smp(struct emu_env *e)
 	if (!ASSERT_OK(emu_get_dirty(e->fd, e->hwpt, e->iova, LEN, SZ_4K, bm, 0),
 		       "drain") ||
 	    !ASSERT_OK(emu_oracle_reset(e->fd, e->hwpt), "oracle reset") ||
-	    !ASSERT_OK(write_param("test_window_us", "2000"), "window 2 ms"))
+	    !ASSERT_OK(emu_write_param("test_window_us", "2000"), "window 2 ms"))
 		return;
 	if (!ASSERT_OK(emu_wl_start(e->fd, e->dev, IODIRTY_WL_ZIPF, e->iova, LEN,
 				    20000, 11), "workload START"))
@@ -492,7 +478,7 @@ static void subtest_window_smp(struct emu_env *e)
 	       test__current(), (unsigned long long)st.out_writes,
 	       (unsigned long long)owed);
 out:
-	write_param("test_window_us", "0");
+	emu_write_param("test_window_us", "0");
 }
 
 DEFINE_TEST(no_lost_dirty)

@@ -11,13 +11,17 @@
  *  - a thread that builds a whole stack, starts DMA and closes the fd
  *    while it runs, again and again.
  * Pass: the oracle counts 0 missed in every round of every context, and
- * the kernel log has no splat (the VM runner checks).
+ * the kernel log has no splat (the VM runner checks).  The negative
+ * control runs the same traffic for a few seconds with harvests that skip
+ * their invalidation (SKIP_FLUSH_UNSAFE): the same checker must count
+ * misses there.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "../emu_util.h"
+#include "export.h"
 #include "export.skel.h"
 #include "coalesce.skel.h"
 
@@ -34,6 +38,7 @@ struct t_ctx {
 	void *buf, *side;
 	__u32 pattern;
 	pthread_t th;
+	bool unsafe;		/* negative control: harvests skip the flush */
 	/* results */
 	__u64 rounds, missed, owed, maps, errors;
 	char err[96];
@@ -54,8 +59,13 @@ static void *t_harvest_loop(void *arg)
 	bool mapped = false;
 
 	while (!atomic_load(&t_stop)) {
+		struct iodirty_harvest h;
+
 		memset(bm, 0, sizeof(bm));
-		if (emu_get_dirty(c->e.fd, c->e.hwpt, c->e.iova, T_LEN, SZ_4K, bm, 0)) {
+		if (c->unsafe ?
+		    emu_harvest(c->e.fd, c->e.hwpt, IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE,
+				c->e.iova, T_LEN, SZ_4K, bm, &h) :
+		    emu_get_dirty(c->e.fd, c->e.hwpt, c->e.iova, T_LEN, SZ_4K, bm, 0)) {
 			t_fail(c, "GET");
 			break;
 		}
@@ -82,13 +92,15 @@ static void *t_harvest_loop(void *arg)
 	return NULL;
 }
 
-static bool t_ctx_start(struct t_ctx *c, __u32 model, __u32 pattern)
+static bool t_ctx_start(struct t_ctx *c, __u32 model, __u32 pattern,
+			bool unsafe)
 {
 	struct iodirty_scan sc = { .size = sizeof(sc) };
 
 	c->buf = emu_alloc(T_LEN);
 	c->side = emu_alloc(16 * SZ_4K);
 	c->pattern = pattern;
+	c->unsafe = unsafe;
 	if (!ASSERT_OK_PTR(c->buf, "alloc") || !ASSERT_OK_PTR(c->side, "alloc") ||
 	    !emu_env_setup(&c->e, model, SZ_4K, c->buf, T_LEN, EMU_IOVA, true) ||
 	    !ASSERT_OK(emu_oracle_reset(c->e.fd, c->e.hwpt), "oracle reset"))
@@ -136,7 +148,8 @@ static void t_ctx_finish(struct t_ctx *c)
 	ASSERT_TRUE(c->rounds > 2, "rounds ran");
 	if (!ASSERT_EQ(c->errors, 0, "harvest loop errors"))
 		printf("# first error: %s\n", c->err);
-	ASSERT_EQ(c->missed, 0, "missed, judged every round");
+	if (!c->unsafe)
+		ASSERT_EQ(c->missed, 0, "missed, judged every round");
 }
 
 /* a whole stack, DMA running, fd closed under it: again and again */
@@ -168,8 +181,12 @@ static void *t_close_loop(void *arg)
 	return NULL;
 }
 
-/* hot swap export <-> coalesce every few ms, sometimes detach */
-static void t_policy_loop(double end, __u64 *swaps, __u64 *detaches)
+/*
+ * Hot swap export <-> coalesce every few ms; every 16th step detach, every
+ * 40th eject the policy by turning BPF policies off and on (bpf_policies).
+ */
+static void t_policy_loop(double end, __u64 *swaps, __u64 *detaches,
+			  __u64 *ejects)
 {
 	struct export_bpf *ex = export_bpf__open();
 	struct coalesce_bpf *co = coalesce_bpf__open();
@@ -190,6 +207,12 @@ static void t_policy_loop(double end, __u64 *swaps, __u64 *detaches)
 				emu_msleep(5);	/* an ejected one may still be exiting */
 				continue;
 			}
+		} else if ((*swaps + 1) % 40 == 0) {
+			if (!emu_write_param("bpf_policies", "0"))
+				(*ejects)++;
+			emu_write_param("bpf_policies", "1");
+			bpf_link__destroy(link);
+			link = NULL;
 		} else if ((*swaps + 1) % 16 == 0) {
 			bpf_link__destroy(link);
 			link = NULL;
@@ -208,7 +231,12 @@ out:
 	coalesce_bpf__destroy(co);
 }
 
-DEFINE_TEST(torture)
+struct t_result {
+	__u64 missed, closes, swaps, detaches, ejects;
+	int started;
+};
+
+static void t_run(double secs, bool unsafe, bool policies, struct t_result *r)
 {
 	static const struct { __u32 model, pattern; } cfg[T_CTX] = {
 		{ IODIRTY_MODEL_AMD, IODIRTY_WL_ZIPF },
@@ -216,43 +244,66 @@ DEFINE_TEST(torture)
 		{ IODIRTY_MODEL_ARM, IODIRTY_WL_NIC_RING },
 	};
 	struct t_ctx c[T_CTX] = {};
-	const char *env = getenv("IODIRTY_TORTURE_SECS");
-	double secs = env ? atof(env) : 15, end;
-	__u64 closes = 0, swaps = 0, detaches = 0;
 	pthread_t closer;
 	bool closer_up = false;
-	int i, started = 0;
+	double end;
+	int i;
 
-	if (!test__start_subtest("everything_at_once"))
-		return;
+	memset(r, 0, sizeof(*r));
 	atomic_store(&t_stop, false);
-	for (i = 0; i < T_CTX; i++) {
+	for (i = 0; i < T_CTX; i++)
 		c[i].e.fd = -1;
-		if (!t_ctx_start(&c[i], cfg[i].model, cfg[i].pattern))
+	for (i = 0; i < T_CTX; i++) {
+		if (!t_ctx_start(&c[i], cfg[i].model, cfg[i].pattern, unsafe))
 			break;
-		started++;
+		r->started++;
 	}
-	if (started == T_CTX)
+	if (r->started == T_CTX && !unsafe)
 		closer_up = ASSERT_OK(pthread_create(&closer, NULL, t_close_loop,
-						     &closes), "closer thread");
+						     &r->closes), "closer thread");
 	end = emu_now() + secs;
-	if (started == T_CTX)
-		t_policy_loop(end, &swaps, &detaches);
+	if (r->started == T_CTX && policies)
+		t_policy_loop(end, &r->swaps, &r->detaches, &r->ejects);
+	while (emu_now() < end)
+		emu_msleep(50);
 	atomic_store(&t_stop, true);
 	if (closer_up)
 		pthread_join(closer, NULL);
-	for (i = 0; i < started; i++)
+	for (i = 0; i < r->started; i++) {
 		t_ctx_finish(&c[i]);
-	printf("# %s: %.0f s, %llu policy swaps, %llu detaches, %llu fd close/reopen\n",
-	       test__current(), secs, (unsigned long long)swaps,
-	       (unsigned long long)detaches, (unsigned long long)closes);
-	if (started == T_CTX) {
-		ASSERT_TRUE(swaps > 0, "policies swapped");
-		ASSERT_TRUE(closes > 0, "fds closed under DMA");
+		r->missed += c[i].missed;
 	}
 	for (i = 0; i < T_CTX; i++) {
 		emu_env_teardown(&c[i].e);
 		emu_free(c[i].buf, T_LEN);
 		emu_free(c[i].side, 16 * SZ_4K);
+	}
+}
+
+DEFINE_TEST(torture)
+{
+	const char *env = getenv("IODIRTY_TORTURE_SECS");
+	double secs = env ? atof(env) : 15;
+	struct t_result r;
+
+	if (test__start_subtest("everything_at_once")) {
+		t_run(secs, false, true, &r);
+		printf("# %s: %.0f s, %llu policy swaps, %llu detaches, %llu ejections, %llu fd close/reopen\n",
+		       test__current(), secs, (unsigned long long)r.swaps,
+		       (unsigned long long)r.detaches, (unsigned long long)r.ejects,
+		       (unsigned long long)r.closes);
+		if (ASSERT_EQ(r.started, T_CTX, "all contexts started")) {
+			ASSERT_TRUE(r.swaps > 0, "policies swapped");
+			ASSERT_TRUE(r.ejects > 0, "policies ejected");
+			ASSERT_TRUE(r.closes > 0, "fds closed under DMA");
+		}
+		ASSERT_EQ(r.missed, 0, "missed, all contexts, every round");
+	}
+	if (test__start_subtest("negative_control_skip_flush")) {
+		t_run(3, true, false, &r);
+		ASSERT_EQ(r.started, T_CTX, "all contexts started");
+		printf("# %s: %llu missed with SKIP_FLUSH_UNSAFE harvests\n",
+		       test__current(), (unsigned long long)r.missed);
+		ASSERT_TRUE(r.missed > 0, "the same checker counts the losses");
 	}
 }
