@@ -9,7 +9,7 @@
  *    lab's export check, and the test-only switch that breaks it);
  *  - IOAS_MAP of a huge length allocates nothing proportional to it (no
  *    WARN), pins outside the locks DMA and scans need (userfaultfd), and
- *    charges the caller's mm (VmPin);
+ *    charges the caller's mm (VmPin); DMA-written pages are unpinned dirty;
  *  - lab commands need CAP_SYS_ADMIN and lab=1;
  *  - with a widened clear-to-invalidate window, concurrent DMA on the
  *    other vCPU loses nothing, judged per round.
@@ -235,6 +235,65 @@ out:
 	if (fd >= 0)
 		close(fd);
 	emu_free(buf, LEN);
+}
+
+/* the page-cache/anon "dirty" flag of the page behind @va (KPF_DIRTY) */
+static int page_flag_dirty(void *va)
+{
+	__u64 ent = 0, flags = 0;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kf = open("/proc/kpageflags", O_RDONLY);
+	int ret = -1;
+
+	if (pm < 0 || kf < 0)
+		goto out;
+	if (pread(pm, &ent, 8, ((uintptr_t)va / SZ_4K) * 8) != 8 ||
+	    !(ent & (1ULL << 63)))
+		goto out;
+	if (pread(kf, &flags, 8, (ent & ((1ULL << 55) - 1)) * 8) != 8)
+		goto out;
+	ret = !!(flags & (1ULL << 4));	/* KPF_DIRTY */
+out:
+	if (pm >= 0)
+		close(pm);
+	if (kf >= 0)
+		close(kf);
+	return ret;
+}
+
+/*
+ * A page a device wrote must be unpinned dirty, or the kernel may drop the
+ * DMA'd data (a file or swap page judged clean).  Anonymous memory that
+ * only the CPU wrote has a dirty PTE but a clean page flag; after DMA and
+ * UNMAP the page flag must be set.
+ */
+static void subtest_unpin_dirty(void)
+{
+	void *buf = emu_alloc(4 * SZ_4K);
+	struct emu_env e = { .fd = -1 };
+	int before;
+
+	if (!ASSERT_OK_PTR(buf, "alloc"))
+		return;
+	memset(buf, 1, 4 * SZ_4K);
+	if (!emu_env_setup(&e, IODIRTY_MODEL_VTD, SZ_4K, buf, 4 * SZ_4K,
+			   EMU_IOVA, true) ||
+	    !ASSERT_OK(emu_dma_write(e.fd, e.dev, EMU_IOVA + SZ_4K, 64),
+		       "DMA write page 1"))
+		goto out;
+	before = page_flag_dirty((char *)buf + SZ_4K);
+	if (!ASSERT_GE(before, 0, "read /proc/kpageflags"))
+		goto out;
+	if (before) {
+		test__skip("the page flag is already dirty: cannot observe the unpin");
+		goto out;
+	}
+	if (ASSERT_OK(emu_unmap(e.fd, e.ioas, EMU_IOVA, 4 * SZ_4K), "UNMAP"))
+		ASSERT_EQ(page_flag_dirty((char *)buf + SZ_4K), 1,
+			  "the DMA-written page was unpinned dirty");
+out:
+	emu_env_teardown(&e);
+	emu_free(buf, 4 * SZ_4K);
 }
 
 /* ---- pinning outside the locks (userfaultfd) ------------------------------ */
@@ -500,6 +559,8 @@ DEFINE_TEST(no_lost_dirty)
 		subtest_export_after_invalidate(&e);
 	if (test__start_subtest("map_huge_length") && emu_env_shared_ready(&e))
 		subtest_map_huge_length(&e);
+	if (test__start_subtest("unpin_dirty"))
+		subtest_unpin_dirty();
 	if (test__start_subtest("memlock_accounting"))
 		subtest_memlock_accounting();
 	if (test__start_subtest("pin_outside_locks"))
