@@ -457,6 +457,25 @@ static int unprivileged_child(struct emu_env *e)
 	if (iodirty_oracle_check(e->fd, e->hwpt, e->iova, LEN, SZ_4K, bm, &o) >= 0 ||
 	    errno != EPERM)
 		return 16;
+	{
+		struct iodirty_policy_probe p = { .size = sizeof(p) };
+		struct iodirty_workload w = { .pattern = IODIRTY_WL_RANDOM,
+			.iova = e->iova, .length = LEN };
+		struct iodirty_iotlb t;
+
+		if (emu_iotlb(e->fd, e->dev, IODIRTY_IOTLB_INVALIDATE_ALL, 0, 0,
+			      &t) >= 0 || errno != EPERM)
+			return 17;
+		if (emu_workload(e->fd, &w, IODIRTY_WORKLOAD_START, e->dev) >= 0 ||
+		    errno != EPERM)
+			return 18;
+		if (emu_attach(e->fd, e->dev, e->hwpt, NULL) >= 0 || errno != EPERM)
+			return 19;
+		if (iodirty_policy_probe(e->fd, &p) >= 0 || errno != EPERM)
+			return 22;
+		if (emu_check_refs(e->fd, e->buf, LEN, 1) >= 0 || errno != EPERM)
+			return 23;
+	}
 	/* the iommufd-compatible core stays usable */
 	if (emu_get_dirty(e->fd, e->hwpt, e->iova, LEN, SZ_4K, bm, 0))
 		return 20;
