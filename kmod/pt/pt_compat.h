@@ -27,6 +27,15 @@
  *                        until the test sets it back to -1.
  *   pt_host_tables_live  tables currently allocated (all domains)
  *   pt_host_allocs       successful table allocations so far
+ * Host only: test switches for the walker's plain-store clearing
+ * (pt_fmt.h pt_e_clean(); selftests/host/test_race.c):
+ *   pt_host_clean_hook   if set, called with the entry between the
+ *                        walker's read of a dirty leaf and its clearing
+ *                        store, so a test can play the IOMMU inside that
+ *                        window deterministically
+ *   pt_host_plain_unsafe negative control: clear with a plain store even
+ *                        when the entry was not accessed (wrong on purpose)
+ * In the module both are compile-time constants (no hook, safe rule).
  * On the host pa == virtual address (user pointers are below 2^47, so they
  * fit every format's address field).
  */
@@ -89,6 +98,9 @@ static inline void pt_atomic_or64(u64 *p, u64 mask)
 
 #define pt_publish_wmb()	smp_wmb()
 
+#define pt_host_plain_unsafe	false
+#define pt_host_clean_hook	((void (*)(u64 *))NULL)
+
 static inline void pt_atomic_andnot64(u64 *p, u64 mask)
 {
 	atomic64_andnot(mask, (atomic64_t *)p);
@@ -147,6 +159,8 @@ static inline bool is_power_of_2(unsigned long n)
 extern long pt_host_fail_after;
 extern long pt_host_tables_live;
 extern long pt_host_allocs;
+extern bool pt_host_plain_unsafe;
+extern void (*pt_host_clean_hook)(u64 *p);
 
 /*
  * Tables come from 2 MiB chunks backed by transparent huge pages when

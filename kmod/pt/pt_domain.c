@@ -10,6 +10,8 @@
 long pt_host_fail_after = -1;
 long pt_host_tables_live;
 long pt_host_allocs;
+bool pt_host_plain_unsafe;
+void (*pt_host_clean_hook)(u64 *p);
 
 #if defined(__SANITIZE_ADDRESS__)
 #define PT_HOST_POOL 0

@@ -257,13 +257,65 @@ static __always_inline int pt_e_hw_update(enum pt_format F, u64 e,
 	}
 }
 
-/*
- * Atomically make the leaf entry at @p clean, leaving every other bit as
- * it is at the moment of the update (a concurrent A/AF set by the IOMMU
- * survives).  See pt_walk.c for why this is safe against the IOMMU.
- */
-static __always_inline void pt_e_clean(enum pt_format F, u64 *p)
+/* @e with the dirty state cleared (D clear; ARM: AP[2] set again) */
+static __always_inline u64 pt_e_cleaned(enum pt_format F, u64 e)
 {
+	if (F == PT_FMT_ARMV8)
+		return e | ARMV8_AP2;
+	return e & ~pt_dirty_test(F);
+}
+
+/*
+ * Make the dirty leaf entry at @p clean; @e is the value just read from
+ * @p and seen dirty.
+ *
+ * Plain store or atomic RMW: the IOMMU's only updates of a present leaf
+ * are atomic RMWs that set the accessed state and, on a write, the dirty
+ * state of the entry it translated through (AMD v1 2.2.3.2: HA, HD;
+ * VT-d 3.10 / 9.8 with SSADE: A, D; SMMUv3 HTTU 3.13: AF, and a write
+ * to a DBM=1 entry clears AP[2]).  Software never clears A/AF on a leaf
+ * and never changes a leaf in any other way while harvests run (map,
+ * unmap and split hold the IOAS rwsem for write).  So an entry seen both
+ * dirty and accessed is settled: the IOMMU has nothing left to set in it
+ * (an RMW that finds every bit already set stores the same value, or
+ * nothing), and between our read and our store the only other writer
+ * that can change it is a concurrent harvest (clearing D, or setting it
+ * again after a failed delivery) or pt_mark_dirty() (setting D).  A plain
+ * WRITE_ONCE() of pt_e_cleaned(@e) then loses nothing: it leaves the
+ * entry exactly as an atomic and-not/or of the dirty state would.  A D
+ * set by the IOMMU after another harvest cleared it and before our store
+ * is the one difference, and it is covered the same way as for the
+ * atomic: we saw the leaf dirty, we report it, and the write came before
+ * our clear (so its data is in the pages this harvest's caller copies).
+ * Per format:
+ *  - AMD v1: HA|HD seen in this entry.  Each replica of a page-size-
+ *    encoded leaf is an entry of its own, which the IOMMU updates on its
+ *    own (it may set HA/HD in any one replica), so the test is per
+ *    replica: a replica seen HD without HA (e.g. pt_mark_dirty(), or the
+ *    redirty of a failed delivery, which set HD only) takes the atomic.
+ *  - VT-d second stage: A|D seen.
+ *  - ARM LPAE + HTTU: "dirty" is DBM=1 AP[2]=0 and the clean state is
+ *    AP[2]=1.  Seen dirty, AP[2] is already clear, so the only thing the
+ *    SMMU could still do is set AF; with AF seen set it has nothing to
+ *    do.  Leaves are mapped with AF set, so this is every dirty leaf.
+ *    (A write that arrives after our store finds AP[2]=1 again and
+ *    clears it: the entry is dirty for the next harvest, as with D.)
+ *  - mock: AMD's layout, HA|HD, no replicas.
+ * An entry not yet accessed can still change under us: the IOMMU may set
+ * A/AF between our read and our store, and a plain store of the old value
+ * would drop it.  Those keep the atomic RMW on the dirty state alone.
+ * selftests/host/test_race.c plays the IOMMU inside this window and shows
+ * that the plain store of an unaccessed entry (pt_host_plain_unsafe)
+ * loses the accessed state.
+ */
+static __always_inline void pt_e_clean(enum pt_format F, u64 *p, u64 e)
+{
+	if (unlikely(pt_host_clean_hook))
+		pt_host_clean_hook(p);
+	if (likely(pt_e_accessed(F, e)) || unlikely(pt_host_plain_unsafe)) {
+		WRITE_ONCE(*p, pt_e_cleaned(F, e));
+		return;
+	}
 	if (F == PT_FMT_ARMV8)
 		pt_atomic_or64(p, ARMV8_AP2);
 	else

@@ -209,9 +209,12 @@ static __always_inline int pt_walk_dirty_leaf(enum pt_format F,
 	 * comment at the top for why the order is safe.
 	 */
 	if (clear)
-		for (k = first; k < first + nrep; k++)
-			if (pt_e_dirty(F, READ_ONCE(t[k])))
-				pt_e_clean(F, &t[k]);
+		for (k = first; k < first + nrep; k++) {
+			u64 v = READ_ONCE(t[k]);
+
+			if (pt_e_dirty(F, v))
+				pt_e_clean(F, &t[k], v);
+		}
 	ret = pt_walk_report(w, ls, le);
 	if (unlikely(ret)) {
 		/*
@@ -252,6 +255,102 @@ static __always_inline bool pt_line_maybe_dirty(enum pt_format F,
 }
 
 /*
+ * Level-0 line test for the fully dirty fast path: are the eight entries
+ * at @g all present, default-size (granule) leaves that are dirty and
+ * accessed, i.e. settled (see pt_e_clean())?  As pt_l1_line_clean(): an
+ * AND that must keep every bit of pt_l0_all() and an OR that must keep
+ * none of pt_l0_none().
+ */
+static __always_inline u64 pt_l0_all(enum pt_format F)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return AMDV1_PR | AMDV1_HA | AMDV1_HD;
+	case PT_FMT_VTDSS:
+		return VTDSS_R | VTDSS_A | VTDSS_D;
+	case PT_FMT_ARMV8:
+		return ARMV8_TYPE_TABLE | ARMV8_AF | ARMV8_DBM; /* 0b11: page */
+	default:
+		return MOCK_PR | MOCK_HA | MOCK_HD;
+	}
+}
+
+static __always_inline u64 pt_l0_none(enum pt_format F)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return AMDV1_NL_MASK;			/* NL 7: replicas */
+	case PT_FMT_VTDSS:
+		return 0;
+	case PT_FMT_ARMV8:
+		return ARMV8_AP2;			/* AP[2] clear: dirty */
+	default:
+		return MOCK_NL_MASK;
+	}
+}
+
+static __always_inline bool pt_l0_line_settled(enum pt_format F,
+					       const u64 *g)
+{
+	u64 a = g[0] & g[1] & g[2] & g[3] & g[4] & g[5] & g[6] & g[7];
+	u64 o = g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7];
+
+	return (a & pt_l0_all(F)) == pt_l0_all(F) && !(o & pt_l0_none(F));
+}
+
+/*
+ * A whole line of eight settled granule leaves [s, s + 8 granules): one
+ * report and one cleared range for all eight, and eight plain stores
+ * (pt_e_clean()'s argument, applied to each entry).  Level-0 leaves in
+ * [lo, hi) lie inside the range, so nothing is clamped or kept.  Same
+ * order as pt_walk_dirty_leaf(): clear, then queue.
+ */
+static __always_inline int pt_walk_dirty_line(enum pt_format F,
+					      struct pt_walk *w, u64 *t,
+					      const u64 *v, u64 s)
+{
+	const u64 len = 8ULL << pt_gs(F);
+	unsigned int k;
+	int ret;
+
+	if (w->clear) {
+		if (unlikely(pt_host_clean_hook))
+			for (k = 0; k < 8; k++)
+				pt_host_clean_hook(&t[k]);
+		for (k = 0; k < 8; k++)
+			WRITE_ONCE(t[k], pt_e_cleaned(F, v[k]));
+	}
+	if (s != w->run_e) {
+		ret = pt_walk_flush_run(w);
+		if (unlikely(ret)) {
+			/*
+			 * In no run: nobody will hear of them.  Counted as the
+			 * per-leaf path counts a leaf whose queueing failed.
+			 */
+			w->st.dirty_leaves++;
+			w->st.dirty_bytes += len / 8;
+			if (w->clear)
+				for (k = 0; k < 8; k++)
+					pt_leaf_set_dirty(w->d, &t[k]);
+			return ret;
+		}
+		w->run_s = s;
+	}
+	w->st.dirty_leaves += 8;
+	w->st.dirty_bytes += len;
+	w->run_e = s + len;
+	if (w->clear) {
+		w->st.cleared_leaves += 8;
+		if (s != w->clr_e) {
+			pt_walk_flush_cleared(w);
+			w->clr_s = s;
+		}
+		w->clr_e = s + len;
+	}
+	return 0;
+}
+
+/*
  * Scan entries [i, hi) of leaf table @t based at @tbase.  @pf is the next
  * leaf table to prefetch (or @t itself when there is none).
  *
@@ -277,6 +376,20 @@ static __always_inline int pt_walk_leaf_table(enum pt_format F,
 		i += 8;
 		if (likely(!pt_line_maybe_dirty(F, g)))
 			continue;
+		{
+			u64 v[8];
+
+			/* one snapshot: what is tested is what is stored */
+			for (m = 0; m < 8; m++)
+				v[m] = READ_ONCE(g[m]);
+			if (pt_l0_line_settled(F, v)) {
+				ret = pt_walk_dirty_line(F, w, t + base, v,
+					tbase + ((u64)base << pt_gs(F)));
+				if (ret)
+					return ret;
+				continue;
+			}
+		}
 		m = PT_E_DB(F, g, 0) | PT_E_DB(F, g, 1) | PT_E_DB(F, g, 2) |
 		    PT_E_DB(F, g, 3) | PT_E_DB(F, g, 4) | PT_E_DB(F, g, 5) |
 		    PT_E_DB(F, g, 6) | PT_E_DB(F, g, 7);

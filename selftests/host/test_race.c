@@ -31,6 +31,18 @@
  * IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE does in the module) and asserts that
  * the same checker reports lost writes: deterministically in a fixed
  * sequence, and with the writer thread running.
+ *
+ * Plain-store clearing (pt_fmt.h pt_e_clean()): the walker clears an
+ * entry it saw dirty *and accessed* with a plain store, any other dirty
+ * entry with an atomic RMW.  Two tests play the IOMMU inside the window
+ * between the walker's read and its store (pt_host_clean_hook): one
+ * deterministic, per format and entry state (AMD replicas included), and
+ * one with a thread setting A/D concurrently while every round makes
+ * some entries dirty-but-unaccessed again.  Both check that no update
+ * the IOMMU made is lost (A/AF stays set once set; the write oracle
+ * above covers D, and its rounds now clear settled entries with plain
+ * stores).  The negative control (pt_host_plain_unsafe: a plain store
+ * even when A was clear) must make both lose the IOMMU's A.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -345,6 +357,287 @@ TEST(concurrent_iotlb_skip_invalidate_loses_writes)
 		CHECK_MSG(lost > 0, "%s: the checker saw no lost write",
 			  pt_format_name(f));
 		race_fini(&R);
+	}
+}
+
+/* ---- plain-store clearing against the IOMMU in the window ---- */
+
+#define PW_PAGES	64
+#define PW_SLOTS	(PW_PAGES + 4)
+
+/*
+ * What the IOMMU does inside the walker's read-to-store window: for the
+ * entry at pw_ptep[i], an access of kind pw_acc[i] (0: none) at pw_iova[i].
+ */
+static struct pt_domain *pw_d;
+static u64 *pw_ptep[PW_SLOTS];
+static u64 pw_iova[PW_SLOTS];
+static unsigned int pw_acc[PW_SLOTS];
+static unsigned int pw_n, pw_hook_calls;
+
+static void pw_hook(u64 *p)
+{
+	unsigned int i;
+
+	pw_hook_calls++;
+	for (i = 0; i < pw_n; i++)
+		if (pw_ptep[i] == p && pw_acc[i])
+			ASSERT_OK(pt_hw_access(pw_d, pw_iova[i], pw_acc[i], NULL));
+}
+
+/* the entry is dirty, and not accessed (A/AF clear): IOMMU can still set A */
+static void make_dirty_unaccessed(enum pt_format f, u64 *p)
+{
+	u64 old = READ_ONCE(*p), new;
+
+	do {
+		ASSERT_OK(pt_e_set_dirty(f, old, &new));
+		new &= ~pt_accessed_bit(f);
+	} while (!pt_cmpxchg64(p, &old, new));
+}
+
+static u64 *entry_of(struct pt_domain *d, u64 iova)
+{
+	struct pt_leafref r;
+
+	ASSERT_OK(pt_find_leaf(d, iova, &r));
+	return r.ptep;
+}
+
+/*
+ * One harvest with the IOMMU acting in the window.  Page i's state
+ * before the harvest, by i % 4: 0 read (accessed, clean), 1 written
+ * (accessed, dirty: settled), 2 dirty but unaccessed, then read in the
+ * window, 3 dirty but unaccessed, then written in the window; settled
+ * entries are also written in the window (nothing left to set).  For
+ * AMD, a 16 KiB page-size-encoded leaf whose replica 0 is settled and
+ * replica 2 dirty-unaccessed, read in the window.  Returns how many
+ * entries the IOMMU accessed that lost A/AF, or are still dirty.
+ */
+static unsigned int plain_window_round(enum pt_format f, bool unsafe)
+{
+	struct pt_domain d;
+	struct runlog l;
+	struct pt_dirty_sink s;
+	u64 g, i, bad = 0, big = 0;
+	unsigned int k;
+
+	ASSERT_OK(pt_domain_init(&d, f, 40, pt_format_pgsizes(f)));
+	g = 1ULL << d.granule_shift;
+	ASSERT_OK(pt_map(&d, 0, 0, PW_PAGES * g, RW, g, 0));
+	pw_d = &d;
+	pw_n = 0;
+	for (i = 0; i < PW_PAGES; i++) {
+		u64 *p = entry_of(&d, i * g + 8);
+
+		switch (i % 4) {
+		case 0:
+			ASSERT_OK(pt_hw_access(&d, i * g, PT_PROT_READ, NULL));
+			break;
+		case 1:
+			ASSERT_OK(pt_hw_access(&d, i * g, PT_PROT_WRITE, NULL));
+			break;
+		default:
+			make_dirty_unaccessed(f, p);
+			break;
+		}
+		pw_ptep[pw_n] = p;
+		pw_iova[pw_n] = i * g + 8;
+		pw_acc[pw_n++] = i % 4 == 2 ? PT_PROT_READ :
+				 i % 4 == 0 ? 0 : PT_PROT_WRITE;
+	}
+	if (f == PT_FMT_AMDV1) {
+		big = 1ULL << 30;
+		ASSERT_OK(pt_map(&d, big, 0, 16384, RW, 16384, 0));
+		ASSERT_OK(pt_hw_access(&d, big, PT_PROT_WRITE, NULL));
+		make_dirty_unaccessed(f, entry_of(&d, big + 2 * 4096));
+		for (k = 0; k < 4; k++) {
+			pw_ptep[pw_n] = entry_of(&d, big + k * 4096);
+			pw_iova[pw_n] = big + k * 4096;
+			pw_acc[pw_n++] = k == 2 ? PT_PROT_READ : 0;
+		}
+	}
+
+	runlog_init(&l);
+	s = runlog_sink(&l);
+	pt_host_plain_unsafe = unsafe;
+	pt_host_clean_hook = pw_hook;
+	pw_hook_calls = 0;
+	ASSERT_OK(pt_read_and_clear_dirty(&d, 0, PW_PAGES * g, 0, &s, NULL));
+	if (big)
+		ASSERT_OK(pt_read_and_clear_dirty(&d, big, 16384, 0, &s, NULL));
+	pt_host_clean_hook = NULL;
+	pt_host_plain_unsafe = false;
+	/* the hook ran once per dirty entry the walker cleared */
+	CHECK_EQ(pw_hook_calls, PW_PAGES / 4 * 3 + (big ? 2 : 0));
+
+	for (i = 0; i < pw_n; i++) {
+		u64 e = READ_ONCE(*pw_ptep[i]);
+		bool accessed_before = i < PW_PAGES ? i % 4 < 2 : i == PW_PAGES;
+
+		if ((pw_acc[i] || accessed_before) && !pt_e_accessed(f, e))
+			bad++;
+		if (pt_e_dirty(f, e))
+			bad++;
+	}
+	/* every dirty page reported, clean ones not */
+	for (i = 0; i < PW_PAGES; i++) {
+		bool rep = false;
+
+		for (k = 0; k < l.nruns; k++)
+			rep |= i * g - l.runs[k].iova < l.runs[k].len;
+		CHECK_EQ(rep, i % 4 != 0);
+	}
+	runlog_free(&l);
+	pt_domain_destroy(&d);
+	return bad;
+}
+
+TEST(plain_store_window_keeps_iommu_updates)
+{
+	enum pt_format f;
+
+	FOR_EACH_FMT(f) {
+		unsigned int bad = plain_window_round(f, false);
+
+		CHECK_MSG(bad == 0, "%s: %u entries lost an IOMMU update",
+			  pt_format_name(f), bad);
+	}
+}
+
+/* negative control: a plain store of an unaccessed entry drops the A set */
+TEST(plain_store_window_unsafe_loses_accessed)
+{
+	enum pt_format f;
+
+	FOR_EACH_FMT(f) {
+		unsigned int bad = plain_window_round(f, true);
+
+		th_diag("%s (plain store even when A clear): %u entries lost A",
+			pt_format_name(f), bad);
+		CHECK_MSG(bad > 0, "%s: the check saw no lost update",
+			  pt_format_name(f));
+	}
+}
+
+/*
+ * The same against a thread: the IOMMU reads and writes HOT_PAGES pages
+ * without pause, walking the table every time (no IOTLB), while each
+ * round first makes every hot page dirty-but-unaccessed again (A clear:
+ * the state where only the atomic is right), then harvests them with a
+ * short spin in the window.  An access that began after the page's A was
+ * cleared (acc_gen == gen) and has finished must find A set after the
+ * harvest: nobody but the test clears A.
+ */
+struct acc_race {
+	struct pt_domain *d;
+	u64 g;
+	volatile int stop;
+	u64 gen[HOT_PAGES];		/* rounds that cleared A of the page */
+	u64 acc_gen[HOT_PAGES];		/* gen seen by the last finished access */
+	u64 accesses;
+};
+
+static struct acc_race AR;
+
+static void *acc_writer(void *arg)
+{
+	struct acc_race *a = arg;
+	u64 seed = 7;
+
+	while (!a->stop) {
+		u64 p = rng_below(&seed, HOT_PAGES);
+		u64 gen = __atomic_load_n(&a->gen[p], __ATOMIC_SEQ_CST);
+		unsigned int acc = rng_below(&seed, 2) ? PT_PROT_WRITE :
+							  PT_PROT_READ;
+
+		if (pt_hw_access(a->d, p * a->g, acc, NULL))
+			abort();
+		__atomic_store_n(&a->acc_gen[p], gen, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&a->accesses, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void acc_spin_hook(u64 *p)
+{
+	unsigned int i;
+
+	(void)p;
+	for (i = 0; i < 1000; i++)
+		__asm__ __volatile__("" ::: "memory");
+}
+
+static u64 acc_race_run(enum pt_format f, bool unsafe, u64 *rounds)
+{
+	struct pt_domain d;
+	pthread_t th;
+	u64 lost = 0, iter, p;
+
+	memset(&AR, 0, sizeof(AR));
+	ASSERT_OK(pt_domain_init(&d, f, 40, pt_format_pgsizes(f)));
+	AR.d = &d;
+	AR.g = 1ULL << d.granule_shift;
+	ASSERT_OK(pt_map(&d, 0, 0, HOT_PAGES * AR.g, RW, AR.g, 0));
+	ASSERT_EQ(pthread_create(&th, NULL, acc_writer, &AR), 0);
+	pt_host_clean_hook = acc_spin_hook;
+	pt_host_plain_unsafe = unsafe;
+	for (iter = 1; iter <= 200000; iter++) {
+		for (p = 0; p < HOT_PAGES; p++) {
+			make_dirty_unaccessed(f, entry_of(&d, p * AR.g));
+			__atomic_store_n(&AR.gen[p], iter, __ATOMIC_SEQ_CST);
+		}
+		ASSERT_OK(pt_read_and_clear_dirty(&d, 0, HOT_PAGES * AR.g, 0,
+						  NULL, NULL));
+		for (p = 0; p < HOT_PAGES; p++) {
+			struct pt_xlate x;
+
+			if (__atomic_load_n(&AR.acc_gen[p], __ATOMIC_SEQ_CST) != iter)
+				continue;
+			ASSERT_OK(pt_translate(&d, p * AR.g, &x));
+			if (!x.accessed)
+				lost++;
+		}
+		if (unsafe ? lost > 0 && iter >= 100 :
+			     iter >= 2000 && AR.accesses >= 100000)
+			break;
+	}
+	pt_host_clean_hook = NULL;
+	pt_host_plain_unsafe = false;
+	AR.stop = 1;
+	pthread_join(th, NULL);
+	*rounds = iter;
+	pt_domain_destroy(&d);
+	return lost;
+}
+
+TEST(concurrent_iommu_vs_plain_store_no_lost_accessed)
+{
+	enum pt_format f;
+
+	FOR_EACH_FMT(f) {
+		u64 rounds, lost = acc_race_run(f, false, &rounds);
+
+		th_diag("%s: %" PRIu64 " rounds, %" PRIu64 " accesses, %"
+			PRIu64 " lost A", pt_format_name(f), rounds,
+			AR.accesses, lost);
+		CHECK_MSG(lost == 0, "%s: %" PRIu64 " accessed states lost",
+			  pt_format_name(f), lost);
+	}
+}
+
+TEST(concurrent_plain_store_unsafe_loses_accessed)
+{
+	enum pt_format f;
+
+	FOR_EACH_FMT(f) {
+		u64 rounds, lost = acc_race_run(f, true, &rounds);
+
+		th_diag("%s (plain store even when A clear): %" PRIu64
+			" rounds, %" PRIu64 " lost A", pt_format_name(f),
+			rounds, lost);
+		CHECK_MSG(lost > 0, "%s: the checker saw no lost A",
+			  pt_format_name(f));
 	}
 }
 
