@@ -99,26 +99,35 @@ u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
 
 /**
  * iodirty_iotlb_cached_dirty - does @dev cache a dirty translation of any
- * part of [start, end)?
- * @dev: the device
+ * part of [start, end) whose PTE is clean?
+ * @dev: an attached device
  * @start: first IOVA
  * @end: end (exclusive)
  *
- * The export check of the lab: a run handed to a consumer must have no such
- * entry left, or a write through it would never be reported again.
+ * The lab's export check: a run handed to a consumer must have no such
+ * entry left, or a write through it would never be reported again.  An
+ * entry cached dirty while the PTE is dirty too is harmless (a write after
+ * the invalidation walked the table and set D again).
+ *
+ * Context: the IOAS rwsem held (the table's structure is stable).
+ *
+ * Return: true if there is such an entry.
  */
 bool iodirty_iotlb_cached_dirty(struct iodirty_device *dev, u64 start, u64 end)
 {
 	struct iodirty_iotlb_cache *tlb = &dev->iotlb;
 	bool found = false;
+	struct pt_xlate x;
 	unsigned int i;
 
 	spin_lock(&tlb->lock);
 	for (i = 0; i < IODIRTY_IOTLB_ENTRIES && !found; i++) {
 		struct iodirty_iotlb_entry *e = &tlb->e[i];
 
-		found = e->valid && e->dirty && e->iova < end &&
-			start < e->iova + e->size;
+		if (!e->valid || !e->dirty || e->iova >= end ||
+		    start >= e->iova + e->size)
+			continue;
+		found = pt_translate(&dev->hwpt->pt, e->iova, &x) || !x.dirty;
 	}
 	spin_unlock(&tlb->lock);
 	return found;
@@ -185,9 +194,8 @@ struct iodirty_area *iodirty_ioas_find_area(struct iodirty_ioas *ioas, u64 iova)
 static struct page *area_page(struct iodirty_area *a, u64 iova,
 			      unsigned long *off, u64 *pa)
 {
-	u64 o;
-
 	struct page *page;
+	u64 o;
 
 	if (!a->pinned) {
 		*off = iova & ~PAGE_MASK;

@@ -9,21 +9,27 @@
  * all areas; MAP and UNMAP update every domain, and a new domain is filled
  * from the areas (iodirty_ioas_fill_domain()).
  *
- * Pinned pages are accounted as upstream iommufd does: to the locked_vm
- * of the user who calls IOAS_MAP, checked against that caller's
- * RLIMIT_MEMLOCK, and added to the caller's mm->pinned_vm (the mm the pages
- * come from).  CAP_IPC_LOCK lifts the limit, not the accounting.  The
+ * Pinned pages are accounted as upstream iommufd 6.12 does
+ * (iopt_alloc_pages(), do_update_pinned()): they are always added to the
+ * mm->pinned_vm of the caller of IOAS_MAP (the mm they come from, what
+ * VmPin shows), and, unless the caller has CAP_IPC_LOCK, charged to the
+ * caller's user->locked_vm and checked against the caller's
+ * RLIMIT_MEMLOCK.  So CAP_IPC_LOCK lifts the limit (and the per-user
+ * charge that the limit is about), never the pinned_vm accounting.  The
  * area remembers the user and mm it charged, so the unpin returns the
  * charge to the same place whoever closes the file.
  *
- * MAP checks the limit before it allocates anything that grows with the
- * length, then pins in batches of one page of page pointers, outside the
- * IOAS rwsem (DMA, workloads and scans need it; a slow or userfaultfd-
- * backed page must not stall them), and only then takes the rwsem to
- * insert the area.  Pages DMA may have written are unpinned dirty.
- * Pages are unpinned only
- * after every device's IOTLB has dropped the range (hwpt flush), so an
- * emulated device can never DMA into a page that was given back.
+ * MAP runs its cheap checks (alignment, aperture, overlap, free IOVA)
+ * first, then checks the limit before it allocates anything that grows
+ * with the length, then pins in batches of one page of page pointers
+ * outside the IOAS rwsem (the DMA workload threads and the background
+ * scanner need it; a slow or userfaultfd-backed page must not stall
+ * them), and only then takes the rwsem to insert the area.  The context
+ * lock stays held: other ioctls on the same file wait, as they wait for
+ * any command of that file.  Pages DMA may have written are unpinned
+ * dirty.  Pages are unpinned only after every device's IOTLB has dropped
+ * the range (hwpt flush), so an emulated device can never DMA into a page
+ * that was given back, and after the rwsem is released.
  *
  * Locking: ioas->rwsem for write around any change of @areas or of the
  * domains' structure; callers hold the context lock (see object.c).
@@ -40,18 +46,19 @@ static int iodirty_account(struct iodirty_area *a)
 {
 	unsigned long lim, cur, new;
 
-	lim = capable(CAP_IPC_LOCK) ? ULONG_MAX :
-				      rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	a->user = get_uid(current_user());
-	do {
-		cur = atomic_long_read(&a->user->locked_vm);
-		new = cur + a->npages;
-		if (new < cur || new > lim) {
-			free_uid(a->user);
-			a->user = NULL;
-			return -ENOMEM;
-		}
-	} while (atomic_long_cmpxchg(&a->user->locked_vm, cur, new) != cur);
+	if (!capable(CAP_IPC_LOCK)) {
+		lim = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		a->user = get_uid(current_user());
+		do {
+			cur = atomic_long_read(&a->user->locked_vm);
+			new = cur + a->npages;
+			if (new < cur || new > lim) {
+				free_uid(a->user);
+				a->user = NULL;
+				return -ENOMEM;
+			}
+		} while (atomic_long_cmpxchg(&a->user->locked_vm, cur, new) != cur);
+	}
 	a->mm = current->mm;
 	mmgrab(a->mm);
 	atomic64_add(a->npages, &a->mm->pinned_vm);
@@ -60,11 +67,13 @@ static int iodirty_account(struct iodirty_area *a)
 
 static void iodirty_unaccount(struct iodirty_area *a)
 {
-	if (!a->user)
+	if (a->user) {
+		atomic_long_sub(a->npages, &a->user->locked_vm);
+		free_uid(a->user);
+		a->user = NULL;
+	}
+	if (!a->mm)
 		return;
-	atomic_long_sub(a->npages, &a->user->locked_vm);
-	free_uid(a->user);
-	a->user = NULL;
 	atomic64_sub(a->npages, &a->mm->pinned_vm);
 	mmdrop(a->mm);
 	a->mm = NULL;
@@ -206,9 +215,13 @@ static void area_free(struct iodirty_area *a)
 	kfree(a);
 }
 
-/* Remove @a from every domain, invalidate the IOTLBs, then free it. */
-static void area_unmap(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
-		       struct iodirty_area *a)
+/*
+ * Remove @a from every domain and invalidate the IOTLBs; the caller frees
+ * it (area_free()) after dropping the rwsem, since unpinning takes page
+ * locks and a large area would hold DMA and scans off meanwhile.
+ */
+static void area_unmap(struct iodirty_ioas *ioas, struct iodirty_area *a,
+		       struct list_head *to_free)
 {
 	struct iodirty_hwpt *hwpt;
 
@@ -217,9 +230,9 @@ static void area_unmap(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
 		iodirty_hwpt_flush(hwpt, a->iova, a->iova + a->length,
 				   IODIRTY_FLUSH_BY_DEFAULT);
 		iodirty_carry_forget(hwpt, a->iova, a->length);
+		iodirty_oracle_forget(hwpt, a->iova, a->length);
 	}
-	list_del(&a->node);
-	area_free(a);
+	list_move_tail(&a->node, to_free);
 }
 
 /* Where a new area [iova, iova + length) goes; NULL if it overlaps. */
@@ -318,7 +331,23 @@ static int area_pin(struct iodirty_area *a, u64 user_va, bool write)
 
 err:
 	/* area_free() unpins what was pinned and returns the charge */
-	return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
+	return ret;
+}
+
+/*
+ * Does @a fit: inside every domain's aperture, overlapping nothing?  Sets
+ * @pos to where it goes.  IOAS rwsem held (either way).
+ */
+static int area_check_place(struct iodirty_ioas *ioas, struct iodirty_area *a,
+			    struct list_head **pos)
+{
+	u64 start, last;
+
+	iodirty_ioas_limits(ioas, &start, &last);
+	if (a->iova < start || a->iova + a->length - 1 > last)
+		return -EINVAL;
+	*pos = area_insert_pos(ioas, a->iova, a->length);
+	return *pos ? 0 : -EEXIST;
 }
 
 /**
@@ -337,15 +366,11 @@ static int iodirty_ioas_add_area(struct iodirty_ctx *ictx,
 {
 	struct iodirty_hwpt *hwpt, *failed;
 	struct list_head *pos;
-	u64 start, last;
 	int ret;
 
-	iodirty_ioas_limits(ioas, &start, &last);
-	if (a->iova < start || a->iova + a->length - 1 > last)
-		return -EINVAL;
-	pos = area_insert_pos(ioas, a->iova, a->length);
-	if (!pos)
-		return -EEXIST;
+	ret = area_check_place(ioas, a, &pos);
+	if (ret)
+		return ret;
 	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
 		ret = area_map_domain(a, &hwpt->pt);
 		if (ret) {
@@ -420,6 +445,7 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 			  IOMMU_IOAS_MAP_READABLE;
 	bool fixed = cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA;
 	struct iodirty_ioas *ioas;
+	struct list_head *pos;
 	struct iodirty_area *a;
 	u64 align;
 	int ret;
@@ -449,14 +475,27 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 		  (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE ? PT_PROT_WRITE : 0);
 
 	/*
-	 * Argument checks that need the rwsem, then the pin without it (the
-	 * context lock keeps this IOAS's areas and domains unchanged
-	 * meanwhile: only this file's ioctls change them), then the insert.
+	 * The checks that need the rwsem (alignment, IOVA, aperture,
+	 * overlap), then the pin without it (the context lock keeps this
+	 * IOAS's areas and domains unchanged meanwhile: only this file's
+	 * ioctls change them), then the insert, which checks again.
 	 */
 	down_read(&ioas->rwsem);
 	align = ioas->iova_alignment;
 	ret = (fixed && cmd->iova % align) || cmd->length % align ||
 	      cmd->user_va % align ? -EINVAL : 0;
+	if (!ret && fixed) {
+		a->iova = cmd->iova;
+	} else if (!ret) {
+		/* keep user_va's offset within a page so leaves line up */
+		u64 off = cmd->user_va & ~PAGE_MASK;
+
+		ret = area_alloc_iova(ioas, cmd->length + off,
+				      max_t(u64, align, PAGE_SIZE), &a->iova);
+		a->iova += off;
+	}
+	if (!ret)
+		ret = area_check_place(ioas, a, &pos);
 	up_read(&ioas->rwsem);
 	if (ret)
 		goto out_free;
@@ -465,18 +504,6 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 		goto out_free;
 
 	down_write(&ioas->rwsem);
-	if (fixed) {
-		a->iova = cmd->iova;
-	} else {
-		/* keep user_va's offset within a page so leaves line up */
-		u64 off = cmd->user_va & ~PAGE_MASK;
-
-		ret = area_alloc_iova(ioas, cmd->length + off,
-				      max_t(u64, align, PAGE_SIZE), &a->iova);
-		if (ret)
-			goto out_unlock;
-		a->iova += off;
-	}
 	ret = iodirty_ioas_add_area(ucmd->ictx, ioas, a);
 	if (ret)
 		goto out_unlock;
@@ -510,6 +537,7 @@ int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
 	struct iodirty_area *a, *tmp;
 	struct iodirty_ioas *ioas;
 	u64 last, unmapped = 0;
+	LIST_HEAD(to_free);
 
 	ioas = iodirty_ioas_get(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
@@ -540,9 +568,11 @@ int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
 		if (a->iova + a->length - 1 < cmd->iova || a->iova > last)
 			continue;
 		unmapped += a->length;
-		area_unmap(ucmd->ictx, ioas, a);
+		area_unmap(ioas, a, &to_free);
 	}
 	up_write(&ioas->rwsem);
+	list_for_each_entry_safe(a, tmp, &to_free, node)
+		area_free(a);
 	/* unmap-all of an empty IOAS succeeds, as in iommufd */
 	if (!unmapped && !(cmd->iova == 0 && cmd->length == U64_MAX))
 		return -ENOENT;

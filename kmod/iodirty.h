@@ -63,12 +63,13 @@ struct iodirty_object {
  * struct iodirty_ctx - everything one open of /dev/iodirty owns
  * @lock: serialises every command on this file (outermost lock)
  * @objects: ID -> struct iodirty_object, IDs allocated from 1
- * @user: whose RLIMIT_MEMLOCK pinned pages are charged to
+ *
+ * Pinned pages are charged to the caller of each IOAS_MAP, not to the
+ * file's opener (struct iodirty_area @user, @mm).
  */
 struct iodirty_ctx {
 	struct mutex lock;
 	struct xarray objects;
-	struct user_struct *user;
 };
 
 struct iodirty_ucmd {
@@ -443,6 +444,7 @@ struct iodirty_oracle_marks {
 
 void iodirty_oracle_init(struct iodirty_hwpt *hwpt);
 void iodirty_oracle_destroy(struct iodirty_hwpt *hwpt);
+void iodirty_oracle_forget(struct iodirty_hwpt *hwpt, u64 iova, u64 len);
 int iodirty_oracle_prepare(struct iodirty_hwpt *hwpt, u64 g,
 			   struct iodirty_oracle_marks *om);
 void iodirty_oracle_mark(struct iodirty_oracle_marks *om);
@@ -465,6 +467,8 @@ struct iodirty_area *iodirty_ioas_find_area(struct iodirty_ioas *ioas, u64 iova)
  * iodirty_area_page - the @i-th pinned page of an area
  * @a: a pinned area
  * @i: page index, below @a->npinned
+ *
+ * Return: the page.
  */
 static inline struct page *iodirty_area_page(struct iodirty_area *a,
 					     unsigned long i)
@@ -504,6 +508,11 @@ void iodirty_batch_finish(struct iodirty_flush_batch *b);
 int iodirty_batch_flush_range(struct iodirty_flush_batch *b, u64 start, u64 end);
 struct iodirty_hwpt *iodirty_domain_lookup(u32 gid);
 
+/* harvest_split.c: one harvest walked by several CPUs */
+int iodirty_harvest_walk(struct pt_domain *pt, u64 iova, u64 len,
+			 unsigned int flags, const struct pt_dirty_sink *sink,
+			 struct pt_dirty_stats *st, u64 page_size);
+
 /* scan.c */
 int iodirty_carry_mark(struct iodirty_hwpt *hwpt, u64 iova, u64 len);
 int iodirty_carry_report(struct iodirty_hwpt *hwpt, struct pt_bitmap *bm,
@@ -519,7 +528,7 @@ bool iodirty_lab_allowed(void);
 bool iodirty_lab_on(void);
 extern unsigned int iodirty_test_window_us;
 extern bool iodirty_test_export_early;
-extern u64 iodirty_export_stale;
+extern atomic64_t iodirty_export_stale;
 int iodirty_ucmd_respond(struct iodirty_ucmd *ucmd, size_t cmd_len);
 int iodirty_policy_probe_ioctl(struct iodirty_ucmd *ucmd);
 

@@ -45,7 +45,7 @@
 #include "iodirty_trace.h"
 
 atomic64_t iodirty_stats[IODIRTY_STAT__MAX];
-u64 iodirty_export_stale;
+atomic64_t iodirty_export_stale;
 
 static bool iodirty_lab_enabled;
 module_param_named(lab, iodirty_lab_enabled, bool, 0644);
@@ -82,6 +82,8 @@ bool iodirty_lab_allowed(void)
  * iodirty_lab_on - is the lab enabled (module parameter lab)?
  *
  * For the test switches, which also act in kernel threads.
+ *
+ * Return: the parameter's value.
  */
 bool iodirty_lab_on(void)
 {
@@ -307,7 +309,7 @@ static void iodirty_debugfs_init(void)
 				   NULL, &iodirty_selftest_warn_fops);
 	/* runs exported while a device still cached them dirty (must stay 0) */
 	debugfs_create_u64("export_stale", 0400, iodirty_debugfs,
-			   &iodirty_export_stale);
+			   (u64 *)&iodirty_export_stale.counter);
 }
 
 static int __init iodirty_init(void)

@@ -23,7 +23,6 @@
  * The xarray's own lock is only taken inside xa_* calls.
  */
 #include <linux/slab.h>
-#include <linux/sched/user.h>
 
 #include "iodirty.h"
 
@@ -173,7 +172,6 @@ int iodirty_ctx_init(struct iodirty_ctx *ictx)
 {
 	mutex_init(&ictx->lock);
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
-	ictx->user = get_uid(current_user());
 	return 0;
 }
 
@@ -236,5 +234,4 @@ void iodirty_ctx_release(struct iodirty_ctx *ictx)
 		     obj->id, obj->type);
 	mutex_unlock(&ictx->lock);
 	xa_destroy(&ictx->objects);
-	free_uid(ictx->user);
 }

@@ -29,7 +29,10 @@
  * Locking: the owed bitmaps are set with set_bit() by DMA under IOTLB
  * locks and taken with atomic fetch-and-clear by ROUND, which runs under
  * the context lock (like RESET and the late state, which only ROUND and
- * RESET touch).
+ * RESET touch).  RESET clears with plain stores: a write racing with it
+ * may or may not be forgotten, so callers quiesce DMA around RESET.
+ * UNMAP forgets the range (iodirty_oracle_forget()), so a later mapping
+ * of the same IOVA starts clean.
  */
 #include <linux/bitmap.h>
 #include <linux/log2.h>
@@ -114,6 +117,48 @@ void iodirty_oracle_mark(struct iodirty_oracle_marks *om)
 
 	for (i = 0; i < ARRAY_SIZE(om->chunk); i++)
 		set_bit(om->bit, om->chunk[i]);
+}
+
+/* Clear granules [g0, g1] of a sparse bitmap in @xa (chunked bits). */
+static void bits_forget(struct xarray *xa, u64 g0, u64 g1)
+{
+	unsigned long idx, *chunk;
+
+	xa_for_each_range(xa, idx, chunk, g0 / ORACLE_BITS, g1 / ORACLE_BITS) {
+		u64 base = (u64)idx * ORACLE_BITS;
+		u64 lo = max(g0, base), hi = min(g1, base + ORACLE_BITS - 1);
+
+		bitmap_clear(chunk, lo - base, hi - lo + 1);
+	}
+}
+
+/**
+ * iodirty_oracle_forget - drop what the oracle holds for an unmapped range
+ * @hwpt: the domain
+ * @iova: start
+ * @len: bytes
+ *
+ * Context: IOAS rwsem held for write (no DMA through the range).
+ */
+void iodirty_oracle_forget(struct iodirty_hwpt *hwpt, u64 iova, u64 len)
+{
+	unsigned int gs = hwpt->pt.granule_shift, c;
+	u64 g0 = iova >> gs, g1 = (iova + len - 1) >> gs;
+	unsigned long idx;
+	u8 *late;
+
+	bits_forget(&hwpt->oracle, g0, g1);
+	for (c = 0; c < IODIRTY_ORACLE_CONSUMERS; c++) {
+		bits_forget(&hwpt->oracle_owed[c], g0, g1);
+		xa_for_each_range(&hwpt->oracle_late[c], idx, late,
+				  g0 / LATE_PER_CHUNK, g1 / LATE_PER_CHUNK) {
+			u64 base = (u64)idx * LATE_PER_CHUNK;
+			u64 lo = max(g0, base);
+			u64 hi = min(g1, base + LATE_PER_CHUNK - 1);
+
+			memset(late + (lo - base), 0, hi - lo + 1);
+		}
+	}
 }
 
 static void oracle_reset(struct iodirty_hwpt *hwpt)
@@ -237,6 +282,7 @@ static int round_judge_owed(struct iodirty_hwpt *hwpt, unsigned int c,
 			  r->g0 / ORACLE_BITS, r->g1 / ORACLE_BITS) {
 		u64 base = (u64)idx * ORACLE_BITS;
 		unsigned int wi;
+		u8 *late;
 
 		for (wi = 0; wi < ORACLE_BITS / BITS_PER_LONG; wi++) {
 			u64 wbase = base + (u64)wi * BITS_PER_LONG;
@@ -249,12 +295,23 @@ static int round_judge_owed(struct iodirty_hwpt *hwpt, unsigned int c,
 				mask &= ~0UL << (r->g0 - wbase);
 			if (r->g1 < wbase + BITS_PER_LONG - 1)
 				mask &= ~0UL >> (BITS_PER_LONG - 1 - (r->g1 - wbase));
+			/*
+			 * The late chunk first (one word of granules lies in
+			 * one late chunk): once the word is taken, nothing
+			 * may fail, or its pages would never be judged.
+			 */
+			late = NULL;
+			if (!final) {
+				late = (u8 *)iodirty_chunk_get(&hwpt->oracle_late[c],
+							       wbase / LATE_PER_CHUNK,
+							       true);
+				if (!late)
+					return -ENOMEM;
+			}
 			x = atomic_long_fetch_andnot(mask,
 					(atomic_long_t *)&chunk[wi]) & mask;
 			for_each_set_bit(bit, &x, BITS_PER_LONG) {
 				u64 g = wbase + bit;
-				unsigned long lidx = g / LATE_PER_CHUNK;
-				u8 *late;
 
 				granule_set(r, g, bm->w);
 				if (granule_reported(r, g, bm->h))
@@ -263,10 +320,6 @@ static int round_judge_owed(struct iodirty_hwpt *hwpt, unsigned int c,
 					granule_set(r, g, bm->m);
 					continue;
 				}
-				late = (u8 *)iodirty_chunk_get(&hwpt->oracle_late[c],
-							       lidx, true);
-				if (!late)
-					return -ENOMEM;
 				/* late already (and unreported): keep its age */
 				if (!late[g % LATE_PER_CHUNK])
 					late[g % LATE_PER_CHUNK] = 1;
@@ -282,10 +335,11 @@ static int round_judge_owed(struct iodirty_hwpt *hwpt, unsigned int c,
  * iodirty_oracle_ioctl - IODIRTY_ORACLE (lab)
  * @ucmd: struct iodirty_oracle
  *
- * Return: 0; -EOPNOTSUPP unknown op or flags, reserved fields; -ENOENT
- * unknown HWPT; -EINVAL bad range, page_size not a power of two in
- * 2 KiB..1 GiB (as GET_DIRTY_BITMAP), consumer out of range; -EOVERFLOW
- * bitmap over 256 MiB; -EFAULT; -ENOMEM.
+ * Return: 0; -EOPNOTSUPP unknown op or flags, reserved fields (ROUND's
+ * fields for RESET and CHECK); -ENOENT unknown HWPT; -EINVAL bad range,
+ * page_size not a power of two in 2 KiB..1 GiB (as GET_DIRTY_BITMAP),
+ * consumer or max_late out of range; -EOVERFLOW bitmap over 32 MiB;
+ * -EFAULT; -ENOMEM.
  */
 int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 {
@@ -302,18 +356,21 @@ int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 	hwpt = iodirty_hwpt_get(ucmd->ictx, cmd->hwpt_id);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
+	if (cmd->op != IODIRTY_ORACLE_RESET && cmd->op != IODIRTY_ORACLE_CHECK &&
+	    cmd->op != IODIRTY_ORACLE_ROUND)
+		return -EOPNOTSUPP;
+	/* ROUND's fields are reserved for the other ops */
+	if (cmd->op != IODIRTY_ORACLE_ROUND &&
+	    (cmd->consumer || cmd->round_flags || cmd->max_late))
+		return -EOPNOTSUPP;
 	if (cmd->op == IODIRTY_ORACLE_RESET) {
 		oracle_reset(hwpt);
 		return 0;
 	}
-	if (cmd->op != IODIRTY_ORACLE_CHECK && cmd->op != IODIRTY_ORACLE_ROUND)
-		return -EOPNOTSUPP;
-	if (cmd->op == IODIRTY_ORACLE_CHECK &&
-	    (cmd->consumer || cmd->round_flags || cmd->max_late))
-		return -EINVAL;
 	if (cmd->round_flags & ~IODIRTY_ORACLE_ROUND_FINAL)
 		return -EOPNOTSUPP;
-	if (cmd->consumer >= IODIRTY_ORACLE_CONSUMERS || cmd->max_late > 255)
+	if (cmd->consumer >= IODIRTY_ORACLE_CONSUMERS ||
+	    cmd->max_late > IODIRTY_ORACLE_MAX_LATE)
 		return -EINVAL;
 	if (!cmd->page_size || !is_power_of_2(cmd->page_size) ||
 	    cmd->page_size < SZ_2K || cmd->page_size > SZ_1G || !cmd->length ||
@@ -321,7 +378,8 @@ int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 	    cmd->iova + cmd->length - 1 < cmd->iova)
 		return -EINVAL;
 	nbits = cmd->length / cmd->page_size;
-	if (nbits > (u64)SZ_256M * BITS_PER_BYTE)
+	/* four bitmaps of up to 32 MiB each */
+	if (nbits > (u64)SZ_32M * BITS_PER_BYTE)
 		return -EOVERFLOW;
 	r.iova = cmd->iova;
 	r.len = cmd->length;
@@ -348,6 +406,7 @@ int iodirty_oracle_ioctl(struct iodirty_ucmd *ucmd)
 	if (cmd->op == IODIRTY_ORACLE_CHECK) {
 		oracle_written(hwpt, &r, bm.w);
 		bitmap_andnot(bm.m, bm.w, bm.h, nbits);
+		cmd->out_rounds = 0;
 	} else {
 		final = cmd->round_flags & IODIRTY_ORACLE_ROUND_FINAL;
 		round_judge_late(hwpt, cmd->consumer, &r, cmd->max_late ?: 1,

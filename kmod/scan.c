@@ -13,13 +13,14 @@
  *
  * Invalidate before export: a run reaches export only after the IOTLB
  * invalidation of everything the walk cleared so far (iodirty_ops.flush
- * decides, the floor completes it), at the end of each region or when
- * SCAN_EXPORT_BATCH runs are queued.  Otherwise a consumer could copy a
+ * decides, the floor completes it), when SCAN_EXPORT_BATCH runs are
+ * queued and at the end of the scan.  Otherwise a consumer could copy a
  * page that a device then rewrites through a stale cached-dirty
  * translation, a write no later scan would see.  When the queue is full
- * mid-region the walk stops (the run that did not fit is made dirty
- * again by the walker), the queue is flushed and exported, and the walk
- * resumes at that run.
+ * the walk stops (the run that did not fit is made dirty again by the
+ * walker), the queue is invalidated and exported, and the walk resumes at
+ * that run; so the flush policy still sees one batch per
+ * SCAN_EXPORT_BATCH runs, not one per region.
  *
  * Safety floor for consumers: whatever a scan clears is also recorded in
  * the domain's scan carry, and every exact harvest (GET_DIRTY_BITMAP,
@@ -52,7 +53,7 @@
 #define SCAN_MIN_REGION		SZ_64K
 #define SCAN_DEFAULT_MAX_SKIP	8
 #define SCAN_MAX_MAX_SKIP	1024
-/* runs queued for export; a 2 MiB region of 4 KiB leaves has at most 256 */
+/* runs queued for export before the queue is invalidated and handed out */
 #define SCAN_EXPORT_BATCH	256
 
 struct scan_region {
@@ -220,15 +221,21 @@ static int scan_run(void *arg, u64 iova, u64 len)
 	return 0;
 }
 
-/* Lab check: no device may still cache a run dirty when it is exported. */
+/*
+ * Lab check: when a run is exported, no device may still cache any of it
+ * dirty while the PTE is clean (a write through such an entry would never
+ * be reported).  An entry cached dirty after the invalidation by a new
+ * write is fine: that write set D in the PTE again.
+ */
 static void scan_check_exported(struct iodirty_hwpt *hwpt, u64 iova, u64 len)
 {
 	struct iodirty_device *dev;
 
+	if (!iodirty_lab_on())
+		return;
 	list_for_each_entry(dev, &hwpt->devices, hwpt_node)
 		if (iodirty_iotlb_cached_dirty(dev, iova, iova + len))
-			WRITE_ONCE(iodirty_export_stale,
-				   READ_ONCE(iodirty_export_stale) + 1);
+			atomic64_inc(&iodirty_export_stale);
 }
 
 /* Invalidate everything cleared so far, then hand the queued runs out. */
@@ -252,7 +259,7 @@ static void scan_export_queued(struct scan_walk *w)
 	w->nr_runs = 0;
 }
 
-/* Walk [iova, end) of one region, exporting as the queue fills. */
+/* Walk [iova, end) of one region, exporting when the queue fills. */
 static int scan_walk_region(struct scan_walk *w, u64 iova, u64 end,
 			    const struct pt_dirty_sink *sink,
 			    struct pt_dirty_stats *st)
@@ -264,9 +271,9 @@ static int scan_walk_region(struct scan_walk *w, u64 iova, u64 end,
 		w->full = false;
 		ret = pt_read_and_clear_dirty(&hwpt->pt, iova, end - iova, 0,
 					      sink, st);
-		scan_export_queued(w);
 		if (ret != -EAGAIN || !w->full)
 			return ret;
+		scan_export_queued(w);
 		iova = w->resume;
 	}
 }
@@ -403,8 +410,14 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 		if (ret)
 			break;
 	}
+	/* invalidate (policy, then floor), then hand out what is queued */
+	scan_export_queued(w);
 	iodirty_batch_finish(b);
-	/* a run queued again after a full queue was counted twice */
+	/*
+	 * A run the full queue sent back was walked twice: take its bytes
+	 * and run out of the counters userspace sees; the tracepoint's leaf
+	 * counts may still include it twice.
+	 */
 	st.dirty_bytes -= w->redo_bytes;
 	st.runs -= w->redo_runs;
 	w->e.ctx.iova = 0;

@@ -331,6 +331,8 @@ struct iodirty_workload {
 
 /* consumers the oracle judges separately (struct iodirty_oracle @consumer) */
 #define IODIRTY_ORACLE_CONSUMERS	4
+/* the largest struct iodirty_oracle @max_late */
+#define IODIRTY_ORACLE_MAX_LATE		255
 
 /* struct iodirty_oracle @round_flags */
 #define IODIRTY_ORACLE_ROUND_FINAL	(1u << 0) /* DMA quiesced: nothing may be late */
@@ -359,11 +361,19 @@ struct iodirty_workload {
  *	GET loop, a ring-buffer reader, ...); each has its own rounds
  * @round_flags: ROUND: IODIRTY_ORACLE_ROUND_*
  * @max_late: ROUND: how many rounds an owed page may be late (0 means 1:
- *	a write racing with a harvest lands in this round or the next); a
- *	consumer of sampled scans passes the scanner's max_skip + 1
+ *	a write racing with a harvest lands in this round or the next), up to
+ *	IODIRTY_ORACLE_MAX_LATE; a consumer of sampled scans passes the
+ *	scanner's max_skip + 1 (plus the rounds it may lag behind the scanner:
+ *	a round is cut when ROUND is called, not when the scan ran)
  * @__reserved2: must be 0
  * @out_late: ROUND: owed pages not in this round that may still come
- * @out_rounds: ROUND: rounds judged for this consumer since RESET
+ * @out_rounds: ROUND: rounds judged for this consumer since RESET (0 for
+ *	CHECK)
+ *
+ * RESET, CHECK: @consumer, @round_flags and @max_late must be 0.  The
+ * bitmap may hold at most 256 M pages (32 MiB).  RESET needs DMA quiesced
+ * (a write racing with it may or may not be forgotten); UNMAP forgets the
+ * unmapped range.
  *
  * Every DMA write through a domain marks its granules in the domain's
  * shadow bitmaps, independently of the page table, IOTLB and policy:
@@ -425,9 +435,12 @@ struct iodirty_phantom_map {
 /* struct iodirty_harvest flags */
 #define IODIRTY_HARVEST_NO_CLEAR	(1u << 0) /* as GET_DIRTY_BITMAP */
 /*
- * Test only, and unsafe by design: clear the dirty bits but skip the IOTLB
- * invalidation, to demonstrate (with the oracle) that writes through
- * cached dirty translations are then lost.
+ * Test only, and unsafe by design (a lab instrument: EPERM without
+ * CAP_SYS_ADMIN and the module's lab=1): clear the dirty bits but skip the
+ * IOTLB invalidation, to demonstrate (with the oracle) that writes through
+ * cached dirty translations are then lost.  The domain is marked, and the
+ * next safe harvest or scan invalidates the whole domain before it walks,
+ * so the damage ends there.
  */
 #define IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE (1u << 1)
 
@@ -440,7 +453,9 @@ struct iodirty_phantom_map {
  * @iova: as GET_DIRTY_BITMAP
  * @length: as GET_DIRTY_BITMAP
  * @page_size: as GET_DIRTY_BITMAP
- * @data: as GET_DIRTY_BITMAP; 0 = do not write a bitmap (counters only)
+ * @data: as GET_DIRTY_BITMAP; 0 = do not write a bitmap (counters only:
+ *	what it clears goes to the scan carry, so the next GET_DIRTY_BITMAP
+ *	still reports it)
  * @out_leaves: leaf PTEs visited
  * @out_dirty_leaves: leaves found dirty
  * @out_dirty_bytes: bytes reported dirty
@@ -451,7 +466,8 @@ struct iodirty_phantom_map {
  * @out_domain_id: the domain's global ID, the hwpt_id BPF contexts and
  *	tracepoints carry
  *
- * Same checks and errors as IOMMU_HWPT_GET_DIRTY_BITMAP.  Invalidations
+ * Same checks and errors as IOMMU_HWPT_GET_DIRTY_BITMAP, plus -EPERM for
+ * SKIP_FLUSH_UNSAFE without the lab.  Invalidations
  * follow the attached policy's flush decisions (the floor included);
  * SKIP_FLUSH_UNSAFE bypasses all of them.
  */

@@ -11,8 +11,13 @@
  * is the struct size the caller knows.  See README "Compatibility notes"
  * for where iodirty deliberately returns an error where 6.12 succeeds.
  */
-#ifndef _UAPI_IOMMUFD_H
-#define _UAPI_IOMMUFD_H
+/*
+ * A guard of its own: if a kernel header ever pulled in the kernel's copy
+ * too, the duplicate definitions fail the build instead of one copy being
+ * skipped silently.
+ */
+#ifndef _UAPI_IODIRTY_IOMMUFD_H
+#define _UAPI_IODIRTY_IOMMUFD_H
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
@@ -193,4 +198,4 @@ struct iommu_hwpt_get_dirty_bitmap {
 #define IOMMU_HWPT_GET_DIRTY_BITMAP \
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)
 
-#endif /* _UAPI_IOMMUFD_H */
+#endif /* _UAPI_IODIRTY_IOMMUFD_H */

@@ -58,6 +58,8 @@ static long long vmpin_kb(void)
 	return kb;
 }
 
+static int drop_cap(int cap);
+
 static int round0(struct emu_env *e, __u32 consumer, void *bm, __u32 flags,
 		  struct iodirty_oracle *o)
 {
@@ -212,6 +214,36 @@ static void subtest_map_huge_length(struct emu_env *e)
 	ASSERT_EQ(vmpin_kb(), pin0, "nothing left pinned or charged");
 }
 
+/*
+ * In a child without CAP_IPC_LOCK and a 64 KiB RLIMIT_MEMLOCK: the limit
+ * is its own and is checked before anything is pinned or charged.
+ */
+static int memlock_child(int fd, __u32 ioas, void *buf)
+{
+	struct rlimit rl = { .rlim_cur = 64 * 1024, .rlim_max = 64 * 1024 };
+	long long pin0;
+
+	if (drop_cap(CAP_IPC_LOCK) || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 10;
+	pin0 = vmpin_kb();
+	if (emu_map(fd, ioas, buf, LEN, EMU_IOVA + SZ_1G, EMU_RW) >= 0 ||
+	    errno != ENOMEM)
+		return 11;
+	if (vmpin_kb() != pin0)
+		return 12;
+	if (emu_map(fd, ioas, buf, 8 * SZ_4K, EMU_IOVA + SZ_1G, EMU_RW))
+		return 13;
+	if (vmpin_kb() - pin0 != 32)
+		return 14;
+	/* the limit counts what this user has locked: 8 more pages fit, 9 not */
+	if (emu_map(fd, ioas, (char *)buf + 8 * SZ_4K, 9 * SZ_4K,
+		    EMU_IOVA + SZ_1G + 8 * SZ_4K, EMU_RW) >= 0 || errno != ENOMEM)
+		return 15;
+	if (emu_unmap(fd, ioas, EMU_IOVA + SZ_1G, 8 * SZ_4K) || vmpin_kb() != pin0)
+		return 16;
+	return 0;
+}
+
 /* pinned pages are charged to the caller's mm (VmPin), and given back */
 static void subtest_memlock_accounting(void)
 {
@@ -231,6 +263,19 @@ static void subtest_memlock_accounting(void)
 	ASSERT_EQ(pin1 - pin0, LEN / 1024, "VmPin grows by the mapping (CAP_IPC_LOCK still accounts)");
 	ASSERT_OK(emu_unmap(fd, ioas, EMU_IOVA, LEN), "UNMAP");
 	ASSERT_EQ(vmpin_kb(), pin0, "VmPin back after UNMAP");
+	{
+		int status = -1;
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0)
+			_exit(memlock_child(fd, ioas, buf));
+		if (ASSERT_GE(pid, 0, "fork") &&
+		    ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid"))
+			ASSERT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+				  "child without CAP_IPC_LOCK: its own limit (exit code = failing step)");
+	}
 out:
 	if (fd >= 0)
 		close(fd);
