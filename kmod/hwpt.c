@@ -628,9 +628,11 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 		iodirty_hwpt_end_unsafe(hwpt);
 	trace_iodirty_harvest_begin(hwpt->gid, h->iova, h->length, h->flags);
 	t0 = ktime_get_ns();
-	ret = pt_read_and_clear_dirty(&hwpt->pt, h->iova, h->length,
-				      h->flags & IODIRTY_HARVEST_NO_CLEAR ?
-				      PT_DIRTY_NO_CLEAR : 0, &sink, st);
+	/* large ranges are walked by several CPUs (harvest_split.c) */
+	ret = iodirty_harvest_walk(&hwpt->pt, h->iova, h->length,
+				   h->flags & IODIRTY_HARVEST_NO_CLEAR ?
+				   PT_DIRTY_NO_CLEAR : 0, &sink, st,
+				   h->page_size);
 	*walk_ns = ktime_get_ns() - t0;
 	/* pages a background scan took are reported here too */
 	if (!ret && sink.bitmap)

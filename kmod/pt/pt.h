@@ -174,6 +174,13 @@ int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 			    const struct pt_dirty_sink *sink,
 			    struct pt_dirty_stats *stats);
 int pt_split_leaf(struct pt_domain *d, u64 iova, u64 new_size);
+void pt_dirty_stats_add(struct pt_dirty_stats *to,
+			const struct pt_dirty_stats *s);
+
+/* Parallel harvest (pt_split.c): cut a range into independent parts. */
+#define PT_SPLIT_MAX	64
+unsigned int pt_split_range(const struct pt_domain *d, u64 iova, u64 len,
+			    u64 page_size, unsigned int nparts, u64 *cuts);
 
 /*
  * Call @fn once per leaf overlapping [iova, iova + len), in IOVA order,

@@ -686,8 +686,13 @@ static int pt_walk_range(struct pt_walk *w)
 	return ret;
 }
 
-static void pt_stats_add(struct pt_dirty_stats *to,
-			 const struct pt_dirty_stats *s)
+/**
+ * pt_dirty_stats_add() - add the counters of one walk to a total
+ * @to: the total
+ * @s: one walk's counters; the cleared spans are joined into one span
+ */
+void pt_dirty_stats_add(struct pt_dirty_stats *to,
+			const struct pt_dirty_stats *s)
 {
 	to->tables += s->tables;
 	to->leaves += s->leaves;
@@ -755,6 +760,6 @@ int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 	/* cleared leaves need their IOTLB flush even when we failed */
 	pt_walk_flush_cleared(&w);
 	if (stats)
-		pt_stats_add(stats, &w.st);
+		pt_dirty_stats_add(stats, &w.st);
 	return ret;
 }
