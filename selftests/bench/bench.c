@@ -5,23 +5,29 @@
  * For every format and table shape, and 0/1/10/100 % of the leaves dirty,
  * it times pt_read_and_clear_dirty() (clear mode, recording into a
  * pt_bitmap at the format granule, 4 KiB or the mock's 2 KiB) against,
- * on the same table and in the same run:
+ * in the same run:
  *
- *   scan     a plain sequential scan-and-clear of an array holding the
- *            same number of leaf PTEs with the same dirty pattern, which
- *            records dirty runs into a bitmap the same way: the memory
- *            bandwidth limit for any walker;
+ *   read, plain, atomic  the physical references of bench_ref.c over a
+ *            THP array of as many leaf PTEs with the same dirty pattern:
+ *            read-only scan, plain clear of the dirty entries, atomic
+ *            clear of the dirty entries;
  *   perpage  the pre-6.19 AMD/VT-d algorithm (bench_perpage.c): a
  *            root-to-leaf lookup per page and an atomic test-and-clear
- *            of every present leaf.
+ *            of every present leaf;
+ *   walk2, read2  for the largest cases, the harvest split over
+ *            --threads threads (pt_split_range()) and the read reference
+ *            split the same way: the aggregate limit of that many cores.
  *
- * Before each timed repetition the bitmap is zeroed and the chosen leaves
- * (a deterministic seeded pattern) are made dirty again by direct PTE
- * writes, outside the timed region.  The best of several repetitions is
- * reported.  Results are cross-checked: all three bitmaps must agree
- * with the pattern.
+ * Every timed run starts equally cold: before it, the dirty pattern is
+ * restored by direct PTE writes (the IOMMU's A and D, or DBM/AP[2]), the
+ * bitmap zeroed, and then every cache level is flushed by reading
+ * BENCH_EVICT_MIB (> 2x L3); all untimed.  The order of the methods is
+ * rotated from one repetition to the next.  Best of N is reported with
+ * the spread (max - min) / min over the repetitions.  Results are
+ * cross-checked: bitmaps and counts must agree with the pattern.
  *
  * Usage: pt_bench [--quick] [--json FILE] [--reps N] [--only SUBSTR]
+ *                 [--threads N]
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -38,6 +44,7 @@
 
 static int opt_quick;
 static int opt_reps;
+static unsigned int opt_threads = 2;
 static const char *opt_only;
 static const char *opt_json;
 static int failures;
@@ -254,17 +261,37 @@ struct btable {
 	u64 **tables;		/* leaf tables in IOVA order */
 	u64 ntables;
 	u64 leaves;		/* present leaves */
-	u64 *scan;		/* scan-limit array: one PTE per leaf */
+	u64 *scan;		/* reference array: one PTE per leaf (THP) */
 	u64 gran;		/* bitmap granule */
 	u64 bm_bytes;
 	u8 *bm_walk, *bm_ref;
 };
 
+enum method { M_WALK, M_READ, M_PLAIN, M_ATOMIC, M_PERPAGE, M_WALK2,
+	      M_READ2, M_PLAIN2, M_NR };
+
+static const char *const method_name[M_NR] = {
+	"walk", "read", "plain_clear", "atomic_clear", "perpage", "walk_mt",
+	"read_mt", "plain_clear_mt",
+};
+
 struct bres {
-	double walk, scan, perpage, tscan;
+	double best[M_NR], worst[M_NR];	/* 0: not run */
 	u64 dirty;
 	u64 tables;
+	unsigned int parts;		/* parts of the split walk */
 };
+
+static double spread(const struct bres *r, enum method m)
+{
+	return r->best[m] > 0 ? (r->worst[m] - r->best[m]) / r->best[m] : 0;
+}
+
+/* limit time / walk time: > 1 means the walk is faster than the limit */
+static double vs(const struct bres *r, enum method m, enum method w)
+{
+	return r->best[m] > 0 && r->best[w] > 0 ? r->best[m] / r->best[w] : 0;
+}
 
 /* "4K", "2M", "1G" name the level; the mock's sizes are half (2 KiB
  * granule) and are printed as what they are. */
@@ -337,16 +364,13 @@ static int table_build(struct btable *t, const struct bcase *c)
 	}
 	t->leaves = c->leaves;
 
-	/* the scan array: a copy of a clean leaf PTE per leaf */
-	t->scan = big_alloc(t->leaves * sizeof(u64));
 	/*
-	 * Transparent huge pages where the kernel allows them: no TLB
-	 * misses, so the scan is a strict limit (the host tables are 4 KiB
-	 * heap pages; in the kernel they sit in the huge-page direct map).
-	 * BENCH_SCAN_NO_THP=1 measures the scan on 4 KiB pages instead.
+	 * The reference array: a copy of a clean leaf PTE per leaf, on
+	 * transparent huge pages (no TLB misses: a strict limit; in the
+	 * kernel the tables sit in the huge-page direct map, and the host
+	 * tables come from 2 MiB THP chunks, pt_domain.c).
 	 */
-	if (!getenv("BENCH_SCAN_NO_THP"))
-		madvise(t->scan, t->leaves * sizeof(u64), MADV_HUGEPAGE);
+	t->scan = bench_thp_alloc(t->leaves * sizeof(u64));
 	for (i = 0; i < t->leaves; i++)
 		t->scan[i] = t->tables[0][0];
 
@@ -427,9 +451,15 @@ static void pattern_free(struct pattern *p)
 	free(p->ords);
 }
 
+/*
+ * The entry as the IOMMU leaves it after a DMA write: dirty and accessed
+ * (A|D; ARM: AP[2] cleared, AF is set at map time).  Harvests clear such
+ * settled entries with plain stores (pt_fmt.h pt_e_clean()).
+ */
 static inline u64 make_dirty(const struct bench_fmt *bf, u64 e)
 {
-	return (e & ~bf->dirty_mask) | bf->dirty_val;
+	return (e & ~bf->dirty_mask) | bf->dirty_val |
+	       pt_accessed_bit(bf->fmt);
 }
 
 /* Make the pattern's leaves dirty again (untimed). */
@@ -465,106 +495,27 @@ static void scan_redirty(struct btable *t, const struct pattern *p)
 		t->scan[p->ords[i]] = make_dirty(bf, t->scan[p->ords[i]]);
 }
 
-/*
- * The memory-bandwidth limit: one sequential pass over an array of leaf
- * PTEs, clearing dirty ones with a plain store and recording coalesced
- * dirty runs into the bitmap.  Eight entries (a cache line) are checked
- * at once by OR-reducing their dirty words (the format's own test), so
- * the loop is bound by memory, not by a branch per entry.
- */
-static __always_inline u64 scan_tmpl(enum pt_format F, u64 *a, u64 n,
-				     u64 iova, u64 leaf_size, u64 flip,
-				     struct pt_bitmap *bm)
-{
-	const u64 dt = pt_dirty_test(F);
-	u64 i = 0, k, run_start = 0, run_len = 0, ndirty = 0;
-
-	while (i < n) {
-		u64 lim;
-
-		while (i + 8 <= n) {
-			const u64 *g = a + i;
-
-			if ((pt_e_dirty_word(F, g[0]) | pt_e_dirty_word(F, g[1]) |
-			     pt_e_dirty_word(F, g[2]) | pt_e_dirty_word(F, g[3]) |
-			     pt_e_dirty_word(F, g[4]) | pt_e_dirty_word(F, g[5]) |
-			     pt_e_dirty_word(F, g[6]) | pt_e_dirty_word(F, g[7])) &
-			    dt)
-				break;
-			i += 8;
-		}
-		lim = i + 8 < n ? i + 8 : n;
-		for (k = i; k < lim; k++) {
-			u64 e = a[k];
-
-			if (!(pt_e_dirty_word(F, e) & dt))
-				continue;
-			a[k] = e ^ flip;
-			ndirty++;
-			if (run_len &&
-			    run_start + run_len == iova + k * leaf_size) {
-				run_len += leaf_size;
-				continue;
-			}
-			if (run_len)
-				pt_bitmap_set_range(bm, run_start, run_len);
-			run_start = iova + k * leaf_size;
-			run_len = leaf_size;
-		}
-		i = lim;
-	}
-	if (run_len)
-		pt_bitmap_set_range(bm, run_start, run_len);
-	return ndirty;
-}
-
-#define SCAN_INST(F, name)						\
-static noinline u64 scan_##name(u64 *a, u64 n, u64 iova, u64 ls,	\
-				u64 flip, struct pt_bitmap *bm)		\
-{									\
-	return scan_tmpl(F, a, n, iova, ls, flip, bm);			\
-}
-SCAN_INST(PT_FMT_AMDV1, amdv1)
-SCAN_INST(PT_FMT_VTDSS, vtdss)
-SCAN_INST(PT_FMT_ARMV8, armv8)
-SCAN_INST(PT_FMT_MOCK, mock)
-
-static u64 scan_harvest(enum pt_format fmt, u64 *a, u64 n, u64 iova,
-			u64 leaf_size, u64 flip, struct pt_bitmap *bm)
-{
-	switch (fmt) {
-	case PT_FMT_AMDV1:
-		return scan_amdv1(a, n, iova, leaf_size, flip, bm);
-	case PT_FMT_VTDSS:
-		return scan_vtdss(a, n, iova, leaf_size, flip, bm);
-	case PT_FMT_ARMV8:
-		return scan_armv8(a, n, iova, leaf_size, flip, bm);
-	default:
-		return scan_mock(a, n, iova, leaf_size, flip, bm);
-	}
-}
-
-/*
- * Scan-and-clear over the table's own leaf tables, in order, with the
- * scan loop: what the walker's memory layout allows, without the walk.
- */
-static u64 tscan_harvest(struct btable *t, struct pt_bitmap *bm)
-{
-	u64 tspan = t->leaf_size << PT_TABLE_SHIFT, i, n = 0;
-
-	for (i = 0; i < t->ntables; i++)
-		n += scan_harvest(t->d.fmt, t->tables[i], PT_TABLE_ENTRIES,
-				  BASE_IOVA + i * tspan, t->leaf_size,
-				  t->bf->clean_xor, bm);
-	return n;
-}
-
-static void tmin(double *best, double t0)
+static void tnote(struct bres *res, enum method m, double t0)
 {
 	double dt = bench_now() - t0;
 
-	if (dt < *best)
-		*best = dt;
+	if (!res->best[m] || dt < res->best[m])
+		res->best[m] = dt;
+	if (dt > res->worst[m])
+		res->worst[m] = dt;
+}
+
+/* the split walk and the multi-thread reference: big cases only */
+static bool case_threaded(const struct btable *t)
+{
+	return opt_threads > 1 && (t->leaves >= (64u << 20) ||
+				   (opt_quick && t->d.fmt == PT_FMT_AMDV1));
+}
+
+/* the per-page baseline is slow: once per dirty fraction on big cases */
+static bool perpage_this_rep(const struct btable *t, int r)
+{
+	return r == 0 || t->leaves < (64u << 20);
 }
 
 static int run_pct(struct btable *t, const struct bcase *c, unsigned int pct,
@@ -572,89 +523,142 @@ static int run_pct(struct btable *t, const struct bcase *c, unsigned int pct,
 {
 	const struct bench_fmt *bf = t->bf;
 	u64 bits_per_leaf = t->leaf_size / t->gran;
+	enum method order[M_NR];
 	struct pt_bitmap bw, br;
 	struct pattern pat;
 	u64 want, ndirty = 0, leaves = 0;
-	int r, ret = 0, bad = 0;
+	int r, ret = 0, bad = 0, nm = 0, j;
 
 	memset(res, 0, sizeof(*res));
-	res->walk = res->scan = res->perpage = res->tscan = 1e30;
 	pt_bitmap_init(&bw, t->bm_walk, BASE_IOVA, t->span, t->gran);
 	pt_bitmap_init(&br, t->bm_ref, BASE_IOVA, t->span, t->gran);
 	pattern_build(t, pct, &pat);
 	want = pat.n;
+	for (j = 0; j < M_NR; j++)
+		if (j < M_WALK2 || case_threaded(t))
+			order[nm++] = j;
 
-	for (r = 0; r < reps; r++) {
-		struct pt_dirty_sink sink = { .bitmap = &bw };
-		struct pt_dirty_stats st;
-		bool check = r == 0;	/* validate on the first repetition */
-		double t0;
+	for (r = 0; r < reps && !ret; r++) {
+		/* validate on the first repetition, where the walk runs first */
+		bool check = r == 0;
 
-		/* walker */
-		memset(t->bm_walk, 0, t->bm_bytes);
-		table_redirty(t, &pat);
-		memset(&st, 0, sizeof(st));
-		t0 = bench_now();
-		ret = pt_read_and_clear_dirty(&t->d, BASE_IOVA, t->span, 0,
-					      &sink, &st);
-		tmin(&res->walk, t0);
-		if (ret) {
-			printf("# %s %s %u%%: read_and_clear_dirty: %d\n",
-			       bf->name, leaf_label(c), pct, ret);
-			break;
+		for (j = 0; j < nm && !ret; j++) {
+			enum method m = order[(j + r) % nm];
+			struct pt_dirty_sink sink = { .bitmap = &bw };
+			struct pt_dirty_stats st;
+			unsigned int parts = 1;
+			double t0;
+
+			if (m == M_PERPAGE && !perpage_this_rep(t, r))
+				continue;
+			/* untimed: restore the pattern, zero, evict */
+			if (m == M_WALK || m == M_WALK2 || m == M_PERPAGE)
+				table_redirty(t, &pat);
+			else
+				scan_redirty(t, &pat);
+			if (m == M_WALK)
+				memset(t->bm_walk, 0, t->bm_bytes);
+			else
+				memset(t->bm_ref, 0, t->bm_bytes);
+			memset(&st, 0, sizeof(st));
+			bench_evict();
+
+			t0 = bench_now();
+			switch (m) {
+			case M_WALK:
+				ret = pt_read_and_clear_dirty(&t->d, BASE_IOVA,
+							      t->span, 0,
+							      &sink, &st);
+				break;
+			case M_WALK2:
+				ret = bench_split_harvest(&t->d, BASE_IOVA,
+							  t->span, &br,
+							  opt_threads, &st,
+							  &parts);
+				break;
+			case M_PERPAGE:
+				ndirty = bench_perpage_harvest(&t->d, BASE_IOVA,
+							       t->span, &br,
+							       &leaves);
+				break;
+			case M_READ:
+				ndirty = bench_ref(t->d.fmt, REF_READ, t->scan,
+						   t->leaves);
+				break;
+			case M_READ2:
+				ndirty = bench_ref_mt(t->d.fmt, REF_READ,
+						      t->scan, t->leaves,
+						      opt_threads);
+				break;
+			case M_PLAIN:
+				ndirty = bench_ref(t->d.fmt, REF_PLAIN, t->scan,
+						   t->leaves);
+				break;
+			case M_PLAIN2:
+				ndirty = bench_ref_mt(t->d.fmt, REF_PLAIN,
+						      t->scan, t->leaves,
+						      opt_threads);
+				break;
+			default:
+				ndirty = bench_ref(t->d.fmt, REF_ATOMIC,
+						   t->scan, t->leaves);
+				break;
+			}
+			tnote(res, m, t0);
+			if (ret) {
+				printf("# %s %s %u%%: %s: %d\n", bf->name,
+				       leaf_label(c), pct, method_name[m], ret);
+				break;
+			}
+			switch (m) {
+			case M_WALK:
+			case M_WALK2:
+				res->tables = st.tables;
+				if (m == M_WALK2)
+					res->parts = parts;
+				/* stats.leaves counts every entry of a leaf
+				 * table scanned: the leaf count when dense */
+				if (st.dirty_leaves != want ||
+				    (c->shape == SH_DENSE &&
+				     st.leaves != t->leaves)) {
+					if (!(bad & 1))
+						printf("# %s %s %u%%: %s stats: %"
+						       PRIu64 " leaves %" PRIu64
+						       " dirty, want %" PRIu64
+						       " / %" PRIu64 "\n",
+						       bf->name, leaf_label(c),
+						       pct, method_name[m],
+						       st.leaves,
+						       st.dirty_leaves,
+						       t->leaves, want);
+					bad |= 1;
+				}
+				if (check && m == M_WALK &&
+				    popcount_buf(t->bm_walk, t->bm_bytes) !=
+				    want * bits_per_leaf)
+					bad |= 2;
+				if (check && m == M_WALK2 &&
+				    memcmp(t->bm_walk, t->bm_ref, t->bm_bytes))
+					bad |= 128;
+				break;
+			case M_PERPAGE:
+				if (ndirty != want || leaves != t->leaves)
+					bad |= 4;
+				if (check &&
+				    memcmp(t->bm_walk, t->bm_ref, t->bm_bytes))
+					bad |= 8;
+				break;
+			case M_READ:
+			case M_READ2:
+				if (!!ndirty != !!want)
+					bad |= 16;
+				break;
+			default:
+				if (ndirty != want)
+					bad |= 32;
+				break;
+			}
 		}
-		res->tables = st.tables;
-		/* stats.leaves counts every entry of a leaf table scanned
-		 * (present or not): it equals the leaf count when dense */
-		if (st.dirty_leaves != want ||
-		    (c->shape == SH_DENSE && st.leaves != t->leaves)) {
-			if (!(bad & 1))
-				printf("# %s %s %u%%: walk stats: %" PRIu64
-				       " leaves %" PRIu64 " dirty, want %"
-				       PRIu64 " / %" PRIu64 "\n", bf->name,
-				       leaf_label(c), pct, st.leaves,
-				       st.dirty_leaves, t->leaves, want);
-			bad |= 1;
-		}
-		if (check &&
-		    popcount_buf(t->bm_walk, t->bm_bytes) != want * bits_per_leaf)
-			bad |= 2;
-
-		/* per-page baseline */
-		memset(t->bm_ref, 0, t->bm_bytes);
-		table_redirty(t, &pat);
-		t0 = bench_now();
-		ndirty = bench_perpage_harvest(&t->d, BASE_IOVA, t->span, &br,
-					       &leaves);
-		tmin(&res->perpage, t0);
-		if (ndirty != want || leaves != t->leaves)
-			bad |= 4;
-		if (check && memcmp(t->bm_walk, t->bm_ref, t->bm_bytes))
-			bad |= 8;
-
-		/* scan limit: a contiguous array */
-		memset(t->bm_ref, 0, t->bm_bytes);
-		scan_redirty(t, &pat);
-		t0 = bench_now();
-		ndirty = scan_harvest(t->d.fmt, t->scan, t->leaves, BASE_IOVA,
-				      t->leaf_size, bf->clean_xor, &br);
-		tmin(&res->scan, t0);
-		if (ndirty != want)
-			bad |= 16;
-		if (check && c->shape == SH_DENSE &&
-		    memcmp(t->bm_walk, t->bm_ref, t->bm_bytes))
-			bad |= 32;
-
-		/* the same scan over the table's own leaf tables */
-		memset(t->bm_ref, 0, t->bm_bytes);
-		table_redirty(t, &pat);
-		t0 = bench_now();
-		ndirty = tscan_harvest(t, &br);
-		tmin(&res->tscan, t0);
-		if (ndirty != want)
-			bad |= 128;
-		if (check && memcmp(t->bm_walk, t->bm_ref, t->bm_bytes))
-			bad |= 256;
 	}
 	pattern_free(&pat);
 	if (ret)
@@ -671,7 +675,7 @@ static int run_pct(struct btable *t, const struct bcase *c, unsigned int pct,
 	}
 	res->dirty = want;
 	if (bad) {
-		printf("# MISMATCH %s %s %u%%: code %#x (1 walk stats, 2 walk bitmap, 4 perpage count, 8 perpage bitmap, 16 scan count, 32 scan bitmap, 64 left dirty, 128/256 table scan)\n",
+		printf("# MISMATCH %s %s %u%%: code %#x (1 walk stats, 2 walk bitmap, 4 perpage count, 8 perpage bitmap, 16 read ref, 32 clear ref count, 64 left dirty, 128 split walk bitmap)\n",
 		       bf->name, leaf_label(c), pct, bad);
 		failures++;
 	}
@@ -708,15 +712,24 @@ static struct shared *sh;
 static void report(const struct btable *t, const struct bcase *c,
 		   unsigned int pct, const struct bres *r)
 {
-	double lps = t->leaves / r->walk;
-	double gib = t->leaves * (double)t->leaf_size / r->walk / (1ULL << 30);
-	double vs_scan = r->scan / r->walk, vs_pp = r->perpage / r->walk;
-	double vs_ts = r->tscan / r->walk;
+	double w = r->best[M_WALK];
+	double lps = t->leaves / w;
+	int m;
 
-	printf("%-6s %-6s %9" PRIu64 " %4u%% %9.3f %8.1f %9.0f %8.3f %7.2f %8.3f %7.2f %9.3f %8.1fx\n",
-	       t->bf->name, leaf_label(c), t->leaves, pct, r->walk * 1e3,
-	       lps / 1e6, gib, r->scan * 1e3, vs_scan, r->tscan * 1e3, vs_ts,
-	       r->perpage * 1e3, vs_pp);
+	printf("%-6s %-6s %9" PRIu64 " %4u%% %9.3f %5.0f%% %8.1f %8.3f %6.2f %8.3f %6.2f %8.3f %6.2f %9.3f %7.1fx",
+	       t->bf->name, leaf_label(c), t->leaves, pct, w * 1e3,
+	       spread(r, M_WALK) * 100, lps / 1e6,
+	       r->best[M_READ] * 1e3, vs(r, M_READ, M_WALK),
+	       r->best[M_PLAIN] * 1e3, vs(r, M_PLAIN, M_WALK),
+	       r->best[M_ATOMIC] * 1e3, vs(r, M_ATOMIC, M_WALK),
+	       r->best[M_PERPAGE] * 1e3, vs(r, M_PERPAGE, M_WALK));
+	if (r->best[M_WALK2] > 0)
+		printf("  | %ut: walk %.3f ms (%u parts, %.2fx one), read %.3f ms (vs %.2f), plain %.3f ms (%.2fx one)",
+		       opt_threads, r->best[M_WALK2] * 1e3, r->parts,
+		       vs(r, M_WALK, M_WALK2), r->best[M_READ2] * 1e3,
+		       vs(r, M_READ2, M_WALK2), r->best[M_PLAIN2] * 1e3,
+		       vs(r, M_PLAIN, M_PLAIN2));
+	printf("\n");
 	fflush(stdout);
 	jsep(&sh->cases);
 	jprintf(&sh->cases,
@@ -724,16 +737,29 @@ static void report(const struct btable *t, const struct bcase *c,
 		PRIu64 ", \"dirty_pct\": %u, \"leaves\": %" PRIu64
 		", \"tables\": %" PRIu64 ", \"iova_span_bytes\": %" PRIu64
 		", \"dirty_leaves\": %" PRIu64 ", \"granule\": %" PRIu64
-		", \"walk_s\": %.6g, \"walk_leaves_per_s\": %.6g, "
-		"\"gib_per_s\": %.6g, \"scan_s\": %.6g, "
-		"\"scan_leaves_per_s\": %.6g, \"table_scan_s\": %.6g, "
-		"\"perpage_s\": %.6g, \"perpage_leaves_per_s\": %.6g, "
-		"\"vs_scan_limit\": %.4g, \"vs_table_scan\": %.4g, "
-		"\"vs_perpage\": %.4g}",
+		", \"walk_leaves_per_s\": %.6g, \"gib_per_s\": %.6g",
 		t->bf->name, leaf_label(c), t->leaf_size, pct, t->leaves,
-		r->tables, t->span, r->dirty, t->gran, r->walk, lps, gib,
-		r->scan, t->leaves / r->scan, r->tscan, r->perpage,
-		t->leaves / r->perpage, vs_scan, vs_ts, vs_pp);
+		r->tables, t->span, r->dirty, t->gran, lps,
+		t->leaves * (double)t->leaf_size / w / (1ULL << 30));
+	for (m = 0; m < M_NR; m++)
+		if (r->best[m] > 0)
+			jprintf(&sh->cases,
+				", \"%s_s\": %.6g, \"%s_max_s\": %.6g, \"%s_spread\": %.4g",
+				method_name[m], r->best[m], method_name[m],
+				r->worst[m], method_name[m], spread(r, m));
+	jprintf(&sh->cases,
+		", \"vs_read_limit\": %.4g, \"vs_plain_clear_limit\": %.4g"
+		", \"vs_atomic_clear_limit\": %.4g, \"vs_perpage\": %.4g",
+		vs(r, M_READ, M_WALK), vs(r, M_PLAIN, M_WALK),
+		vs(r, M_ATOMIC, M_WALK), vs(r, M_PERPAGE, M_WALK));
+	if (r->best[M_WALK2] > 0)
+		jprintf(&sh->cases,
+			", \"threads\": %u, \"walk_mt_parts\": %u"
+			", \"walk_mt_speedup\": %.4g, \"walk_mt_vs_read_mt_limit\": %.4g"
+			", \"plain_clear_mt_speedup\": %.4g",
+			opt_threads, r->parts, vs(r, M_WALK, M_WALK2),
+			vs(r, M_READ2, M_WALK2), vs(r, M_PLAIN, M_PLAIN2));
+	jprintf(&sh->cases, "}");
 	if (sh->nrecs < (int)(sizeof(sh->recs) / sizeof(sh->recs[0])))
 		sh->recs[sh->nrecs++] = (struct rec){ t->d.fmt, leaf_label(c),
 					      t->leaves, pct, *r };
@@ -765,6 +791,8 @@ static void run_case_child(const struct bcase *c, const unsigned int *pcts,
 	if (opt_reps)
 		reps = opt_reps;
 	else if (opt_quick)
+		reps = 3;
+	else if (t.leaves >= (64u << 20))
 		reps = 3;
 	else if (t.leaves >= (8u << 20))
 		reps = 5;
@@ -872,25 +900,40 @@ static void targets(void)
 	double g2 = 0, g1 = 0;
 	int i;
 
-	printf("\nTargets:\n");
-	r = find_rec(PT_FMT_AMDV1, "4K", 16u << 20, ~0ULL, 1);
-	target("amdv1 4K 1% >=16M leaves: walk vs scan limit", r,
-	       r ? r->r.scan / r->r.walk : 0, "x", 0.85, true);
-	target("amdv1 4K 1% >=16M leaves: walk vs per-page", r,
-	       r ? r->r.perpage / r->r.walk : 0, "x", 5, true);
+	printf("\nTargets (issue 10; benchmark figures, not tests):\n");
+	r = find_rec(PT_FMT_AMDV1, "4K", 256u << 20, ~0ULL, 1);
+	target("amdv1 4K 256M leaves 1%: walk vs read-only limit", r,
+	       r ? vs(&r->r, M_READ, M_WALK) : 0, "x", 0.9, true);
+	r = find_rec(PT_FMT_AMDV1, "4K", 256u << 20, ~0ULL, 100);
+	target("amdv1 4K 256M leaves 100%: walk vs plain-clear limit", r,
+	       r ? vs(&r->r, M_PLAIN, M_WALK) : 0, "x", 0.8, true);
+	r = find_rec(PT_FMT_AMDV1, "4K", 256u << 20, ~0ULL, 1);
+	target("amdv1 4K 256M 1%, threads: split walk vs threads' read limit",
+	       r && r->r.best[M_WALK2] > 0,
+	       r ? vs(&r->r, M_READ2, M_WALK2) : 0, "x", 0.85, true);
+	r = find_rec(PT_FMT_AMDV1, "4K", 256u << 20, ~0ULL, 100);
+	target("amdv1 4K 256M 100%, threads: split walk vs one thread",
+	       r && r->r.best[M_WALK2] > 0,
+	       r ? vs(&r->r, M_WALK, M_WALK2) : 0, "x", 1.6, true);
+	r = find_rec(PT_FMT_AMDV1, "4K", 16u << 20, 16u << 20, 1);
+	target("amdv1 4K 16M leaves 1%: walk vs per-page", r,
+	       r ? vs(&r->r, M_PERPAGE, M_WALK) : 0, "x", 15, true);
+	r = find_rec(PT_FMT_AMDV1, "4K", 256u << 20, ~0ULL, 1);
+	target("amdv1 4K 256M leaves 1%: walk vs per-page", r,
+	       r ? vs(&r->r, M_PERPAGE, M_WALK) : 0, "x", 15, true);
 	r = find_rec(PT_FMT_AMDV1, "4K", 1u << 20, 1u << 20, 1);
 	target("amdv1 4K 1% 1M leaves: walk vs per-page", r,
-	       r ? r->r.perpage / r->r.walk : 0, "x", 8, true);
+	       r ? vs(&r->r, M_PERPAGE, M_WALK) : 0, "x", 8, true);
 	r = find_rec(PT_FMT_AMDV1, "2M", 512u << 10, 512u << 10, 1);
 	target("amdv1 1 TiB of 2M leaves, 1% dirty: harvest time", r,
-	       r ? r->r.walk * 1e3 : 0, "ms", 1, false);
+	       r ? r->r.best[M_WALK] * 1e3 : 0, "ms", 1, false);
 	r = find_rec(PT_FMT_AMDV1, "2M", 512u << 10, 512u << 10, 0);
 	target_x("amdv1 1 TiB of 2M leaves, 0% dirty (info)", r,
-		 r ? r->r.walk * 1e3 : 0, "ms", 1, false, true);
+		 r ? r->r.best[M_WALK] * 1e3 : 0, "ms", 1, false, true);
 	/* 100 %: 32 MiB of bitmap to write, memory-bound whatever walks */
 	r = find_rec(PT_FMT_AMDV1, "2M", 512u << 10, 512u << 10, 100);
 	target_x("amdv1 1 TiB of 2M leaves, 100% dirty (info)", r,
-		 r ? r->r.walk * 1e3 : 0, "ms", 1, false, true);
+		 r ? r->r.best[M_WALK] * 1e3 : 0, "ms", 1, false, true);
 	for (i = 0; i < bm_nresults; i++) {
 		if (!strcmp(bm_results[i].name, "2M runs"))
 			g2 = bm_results[i].gbits;
@@ -915,8 +958,8 @@ static void write_json(void)
 		failures++;
 		return;
 	}
-	fprintf(f, "{\n  \"quick\": %s,\n  \"units\": {\"walk_s\": \"seconds, best of reps\", \"vs_scan_limit\": \"scan_s / walk_s (walker throughput as a fraction of a sequential array scan)\", \"vs_table_scan\": \"table_scan_s / walk_s (the same scan over the table's own leaf tables in IOVA order: the limit the table memory layout allows)\", \"vs_perpage\": \"perpage_s / walk_s (speed-up over the per-page root walk)\"},\n",
-		opt_quick ? "true" : "false");
+	fprintf(f, "{\n  \"quick\": %s,\n  \"threads\": %u,\n  \"evict_mib\": %d,\n  \"units\": {\"X_s\": \"seconds, best of the repetitions (each started cold: caches flushed by reading evict_mib)\", \"X_max_s\": \"worst repetition\", \"X_spread\": \"(max - min) / min over the repetitions\", \"vs_read_limit\": \"read_s / walk_s: a read-only scan of as many PTEs (THP array)\", \"vs_plain_clear_limit\": \"plain_clear_s / walk_s: scan + plain store of the lines holding dirty entries\", \"vs_atomic_clear_limit\": \"atomic_clear_s / walk_s: scan + atomic RMW of each dirty entry\", \"vs_perpage\": \"perpage_s / walk_s (speed-up over the per-page root walk; big cases: one repetition)\", \"walk_mt_speedup\": \"walk_s / walk_mt_s (split over threads)\", \"walk_mt_vs_read_mt_limit\": \"read_mt_s / walk_mt_s (read reference split over as many threads)\"},\n",
+		opt_quick ? "true" : "false", opt_threads, BENCH_EVICT_MIB);
 	fprintf(f, "  \"cases\": [%s\n  ],\n", sh->cases.s);
 	fprintf(f, "  \"bitmap_writer\": [%s\n  ],\n",
 		j_bitmap.s ? j_bitmap.s : "");
@@ -936,13 +979,14 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "threads", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const unsigned int *pcts;
 	int npcts, o, f;
 	double t0 = bench_now();
 
-	while ((o = getopt_long(argc, argv, "qj:r:o:", lopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "qj:r:o:t:", lopts, NULL)) != -1) {
 		switch (o) {
 		case 'q':
 			opt_quick = 1;
@@ -956,8 +1000,13 @@ int main(int argc, char **argv)
 		case 'o':
 			opt_only = optarg;
 			break;
+		case 't':
+			opt_threads = atoi(optarg);
+			if (opt_threads < 1 || opt_threads > PT_SPLIT_MAX)
+				opt_threads = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [--quick] [--json FILE] [--reps N] [--only fmt/leaf/leaves]\n",
+			fprintf(stderr, "usage: %s [--quick] [--json FILE] [--reps N] [--only fmt/leaf/leaves] [--threads N]\n",
 				argv[0]);
 			return 2;
 		}
@@ -976,15 +1025,16 @@ int main(int argc, char **argv)
 
 	bench_bitmap();
 
-	printf("\nHarvest: pt_read_and_clear_dirty (clear mode, into a bitmap at the format granule), best of N\n"
-	       "  scan:  sequential scan-and-clear of a contiguous array (THP) of as many leaf PTEs (memory-bandwidth limit)\n"
-	       "  tscan: the same scan over the table's own leaf tables in IOVA order (what the table layout allows)\n"
-	       "  perpg: per-page root walk + atomic test-and-clear of every leaf (AMD/VT-d drivers up to 6.18)\n"
-	       "  vs X = X time / walk time (> 1: the walker is faster)\n");
-	printf("%-6s %-6s %9s %5s %9s %8s %9s %8s %7s %8s %7s %9s %9s\n",
-	       "format", "leaf", "leaves", "dirty", "walk ms", "Mleaf/s",
-	       "GiB/s", "scan ms", "vs scan", "tscan ms", "vs tsc", "perpg ms",
-	       "vs perpg");
+	printf("\nHarvest: pt_read_and_clear_dirty (clear mode, into a bitmap at the format granule), best of N, every run cold\n"
+	       "  read:   read-only scan of a THP array of as many leaf PTEs (memory-read limit)\n"
+	       "  plain:  scan + plain store of the lines holding dirty entries (limit for plain-store clearing)\n"
+	       "  atomic: scan + atomic RMW of every dirty entry (limit for atomic clearing)\n"
+	       "  perpg:  per-page root walk + atomic test-and-clear of every leaf (AMD/VT-d drivers up to 6.18)\n"
+	       "  vs X = X time / walk time (> 1: the walker is faster); spr = walk spread (max-min)/min\n");
+	printf("%-6s %-6s %9s %5s %9s %6s %8s %8s %6s %8s %6s %8s %6s %9s %8s\n",
+	       "format", "leaf", "leaves", "dirty", "walk ms", "spr", "Mleaf/s",
+	       "read ms", "vs rd", "plain ms", "vs pl", "atom ms", "vs at",
+	       "perpg ms", "vs perpg");
 
 	if (opt_quick) {
 		const struct bcase qc[] = {
@@ -1002,6 +1052,8 @@ int main(int argc, char **argv)
 			const struct bcase fc[] = {
 				{ f, "4K", 0, 1u << 20, SH_DENSE, 0 },
 				{ f, "4K", 0, 16u << 20, SH_DENSE, 0 },
+				/* > 2x L3: memory-bound; leaves share pages */
+				{ f, "4K", 0, 64u << 20, SH_DENSE, 0 },
 				{ f, "2M", 1, 512u << 10, SH_DENSE, 0 },
 				{ f, "1G", 2, 16u << 10, SH_DENSE, 0 },
 				{ f, "sparse", 0, 128u << 10, SH_SPARSE, 16 },
@@ -1010,6 +1062,13 @@ int main(int argc, char **argv)
 			for (o = 0; o < (int)(sizeof(fc) / sizeof(fc[0]));
 			     o++)
 				run_case(&fc[o], pcts, npcts);
+		}
+		{
+			/* 1 TiB at 4 KiB: 2 GiB of PTEs, the issue's case */
+			const struct bcase big = { PT_FMT_AMDV1, "4K", 0,
+						   256u << 20, SH_DENSE, 0 };
+
+			run_case(&big, pcts, npcts);
 		}
 	}
 

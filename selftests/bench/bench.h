@@ -58,4 +58,19 @@ void bench_lookup(const struct pt_domain *d, u64 iova,
 u64 bench_perpage_harvest(const struct pt_domain *d, u64 iova, u64 len,
 			  struct pt_bitmap *bm, u64 *leaves);
 
+/* bench_ref.c: references, eviction, split harvest */
+enum bench_ref { REF_READ, REF_PLAIN, REF_ATOMIC };
+
+/* > 2x this host's 260 MiB L3 (platform.md, re-measured 2026-12-02) */
+#define BENCH_EVICT_MIB	576
+
+void *bench_thp_alloc(size_t sz);
+u64 bench_ref(enum pt_format fmt, enum bench_ref kind, u64 *a, u64 n);
+u64 bench_ref_mt(enum pt_format fmt, enum bench_ref kind, u64 *a, u64 n,
+		 unsigned int nth);
+int bench_split_harvest(struct pt_domain *d, u64 iova, u64 len,
+			struct pt_bitmap *bm, unsigned int nth,
+			struct pt_dirty_stats *st, unsigned int *nparts);
+void bench_evict(void);
+
 #endif /* _IODIRTY_BENCH_H */
