@@ -2,7 +2,8 @@
 #
 # Host benchmark of the page-table core (selftests/bench/).
 #
-#   bench        full run (~3 min, < 4 GiB): every format x table shape x
+#   bench        full run (~6 min on the 2-core host under load, ~5 GiB peak):
+#                every format x table shape (up to 256 Mi 4K leaves) x
 #                dirty fraction, the bitmap writer, the targets; prints a
 #                table and writes $(BUILD)/bench.json
 #   bench-quick  a few small cases (< 10 s); writes $(BUILD)/bench-quick.json
