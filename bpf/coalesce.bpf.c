@@ -55,7 +55,13 @@ s32 BPF_PROG(coalesce_flush, struct iodirty_flush_ctx *c)
 	lim = n < MAX_RANGES ? n : MAX_RANGES;
 	cur_s = bpf_iodirty_pending_start(c, 0);
 	cur_e = bpf_iodirty_pending_end(c, 0);
-	bpf_for(i, 1, lim) {
+	/*
+	 * A bounded loop, not bpf_for(): iodirty refuses open-coded iterators
+	 * (their runtime is not bounded by the verifier's instruction limit).
+	 */
+	for (i = 1; i < MAX_RANGES; i++) {
+		if (i >= lim)
+			break;
 		s = bpf_iodirty_pending_start(c, i);
 		e = bpf_iodirty_pending_end(c, i);
 		if (s >= cur_e && s - cur_e < gap_bytes) {

@@ -16,16 +16,26 @@
  * (IODIRTY_EXIT_REASON_BAD_KFUNC_USE) instead of acting.
  *
  * kfuncs have no ABI stability guarantee, like every kfunc.
+ *
+ * This file also decides which programs may become iodirty_ops members
+ * ("bounded by construction", see the policy-admission section at the
+ * end): every member must finish in a time the verifier bounds, because
+ * Linux 6.12 cannot interrupt a running BPF program and a post-hoc
+ * timeout alone bounds nothing.
  */
 #include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/ctype.h>
+#include <linux/filter.h>
+#include <linux/kallsyms.h>
 
 #include "iodirty.h"
 
 static void bad_use(const char *kfunc, const char *member)
 {
-	struct iodirty_ops *ops = iodirty_policy_current();
+	struct iodirty_ops *ops = iodirty_policy_current();	/* the caller */
 
 	iodirty_policy_eject(ops, IODIRTY_EXIT_ERROR,
 			     IODIRTY_EXIT_REASON_BAD_KFUNC_USE, 0,
@@ -210,12 +220,16 @@ __bpf_kfunc int bpf_iodirty_fill_bitmap(struct iodirty_run_ctx *ctx, void *dst,
  * @code: a code of the policy's choosing, reported in the exit info
  * @msg__str: a constant message, reported in the exit info
  *
- * The policy is unpublished at once: the default answers this very call
- * and everything after it; the policy's exit member runs later with kind
- * IODIRTY_EXIT_ERROR_BPF.  Called from init, it makes the attach fail
- * (EINVAL); from exit, it is only logged.
+ * The calling policy (not whichever is active: during a hot swap the old
+ * policy's last call must not eject its successor) is unpublished at
+ * once: the default answers this very call and everything after it; the
+ * policy's exit member runs later with kind IODIRTY_EXIT_ERROR_BPF.  A
+ * call from a policy that is no longer active does nothing.  Called from
+ * init, it makes the attach fail (EINVAL); from exit, it is only logged.
+ * The log lines it causes are rate limited (10 per 5 s), so a policy
+ * calling it in a loop cannot flood the console.
  *
- * Context: any iodirty_ops member.
+ * Context: any iodirty_ops member; never sleeps.
  */
 __bpf_kfunc void bpf_iodirty_error(s64 code, const char *msg__str)
 {
@@ -312,3 +326,221 @@ int iodirty_kfuncs_init(void)
 		pr_err("iodirty: registering kfuncs failed: %d\n", ret);
 	return ret;
 }
+
+/* ---- policy admission: bounded by construction ---------------------------- */
+
+/*
+ * The verifier bounds a program's runtime by its 1M processed-instruction
+ * limit only for straight-line code and bounded loops, which it walks
+ * iteration by iteration.  Three constructs escape that bound, because the
+ * verifier checks their body once and the iteration count is decided at
+ * run time (up to BPF_MAX_LOOPS = 8M each, multiplied when nested):
+ *  - helpers taking a callback (bpf_loop, bpf_for_each_map_elem,
+ *    bpf_user_ringbuf_drain, bpf_timer_set_callback: any helper with an
+ *    ARG_PTR_TO_FUNC argument), and bpf_tail_call (33 programs in a row);
+ *  - open-coded iterators (bpf_iter_<type>_new/next/destroy kfuncs, e.g.
+ *    bpf_for()) and kfuncs taking a callback (bpf_rbtree_add, bpf_wq);
+ *  - may_goto / can_loop instructions (BPF_JMP | BPF_JCOND).
+ * iodirty refuses all three, so each member runs at most ~1M instructions
+ * plus the helpers and kfuncs it calls.  Helpers are refused at
+ * verification (the log says "program of this type cannot use helper");
+ * may_goto is refused by check_member, before verification (the log says
+ * "attach to unsupported member"); iterator and callback kfuncs are
+ * refused when the verified program is put into the iodirty_ops map,
+ * where its calls are resolved to functions (the map update, i.e. the
+ * skeleton's load, fails with EINVAL).  Each refusal also logs its reason.
+ *
+ * Residual: helpers and kfuncs whose work grows with a size argument (a
+ * copy or memset of a map value, at most a few MiB) run once per call, so
+ * the real bound is the instruction limit times the dearest call; the
+ * member timeout ejects a policy that gets there.
+ *
+ * The data fields (flags, timeout_ms, name) are checked here too.
+ */
+
+/* bpf_base_func_proto() minus tail calls and helpers taking a callback */
+static const struct bpf_func_proto *
+iodirty_ops_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
+{
+	const struct bpf_func_proto *fn;
+	int i;
+
+	if (func_id == BPF_FUNC_tail_call)
+		return NULL;
+	fn = bpf_base_func_proto(func_id, prog);
+	if (!fn)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(fn->arg_type); i++)
+		if (base_type(fn->arg_type[i]) == ARG_PTR_TO_FUNC)
+			return NULL;
+	return fn;
+}
+
+static bool iodirty_ops_is_valid_access(int off, int size,
+					enum bpf_access_type type,
+					const struct bpf_prog *prog,
+					struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+/*
+ * No btf_struct_access: every structure a member receives is read-only to
+ * BPF (the verifier says "only read is supported").
+ */
+const struct bpf_verifier_ops iodirty_ops_verifier_ops = {
+	.get_func_proto = iodirty_ops_get_func_proto,
+	.is_valid_access = iodirty_ops_is_valid_access,
+};
+
+/* may_goto in the raw instructions, before verification */
+static int check_may_goto(const struct bpf_prog *prog)
+{
+	u32 i;
+
+	for (i = 0; i < prog->len; i++) {
+		const struct bpf_insn *insn = &prog->insnsi[i];
+
+		if (BPF_CLASS(insn->code) == BPF_JMP &&
+		    BPF_OP(insn->code) == BPF_JCOND) {
+			pr_warn_ratelimited("iodirty: policy program %s refused: may_goto (can_loop) at insn %u: its runtime is not bounded by the verifier\n",
+					    prog->aux->name, i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/**
+ * iodirty_ops_check_member - may @prog implement @member?
+ * @t: struct iodirty_ops
+ * @member: the member
+ * @prog: the program, before verification (raw instructions)
+ *
+ * Members run in harvest paths that must not sleep, and must not contain
+ * may_goto.
+ *
+ * Context: the verifier, at load; may sleep.
+ *
+ * Return: 0, or -EINVAL (the verifier log then says "attach to
+ * unsupported member"; the kernel log says why).
+ */
+int iodirty_ops_check_member(const struct btf_type *t,
+			     const struct btf_member *member,
+			     const struct bpf_prog *prog)
+{
+	if (prog->sleepable)
+		return -EINVAL;
+	return check_may_goto(prog);
+}
+
+/*
+ * A verified program (xlated instructions: kfunc calls carry the function
+ * address, callbacks stay BPF_PSEUDO_FUNC loads): refuse iterator kfuncs
+ * (bpf_iter_* is the naming rule the verifier enforces for them) and any
+ * callback, which by now can only be passed to a kfunc.
+ */
+static int check_verified(const struct bpf_prog *prog)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	const char *why = NULL;
+	u32 i;
+
+	for (i = 0; i < prog->len && !why; i++) {
+		const struct bpf_insn *insn = &prog->insnsi[i];
+
+		if (bpf_pseudo_func(insn)) {
+			why = "a callback passed to a kfunc";
+			snprintf(sym, sizeof(sym), "insn %u", i);
+		} else if (insn->code == (BPF_JMP | BPF_CALL) &&
+			   insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			sprint_symbol_no_offset(sym, (unsigned long)
+						__bpf_call_base + insn->imm);
+			if (!strncmp(sym, "bpf_iter_", 9))
+				why = "an open-coded iterator";
+		}
+	}
+	if (!why)
+		return 0;
+	pr_warn_ratelimited("iodirty: policy program %s refused: %s (%s): its runtime is not bounded by the verifier\n",
+			    prog->aux->name, why, sym);
+	return -EINVAL;
+}
+
+/* A function member of the user's value holds the program's fd. */
+static int check_member_prog(const void *udata, u32 moff)
+{
+	int fd = (int)*(const unsigned long *)(udata + moff);
+	struct bpf_prog *prog;
+	int ret;
+
+	if (!fd)
+		return 0;
+	prog = bpf_prog_get_type_dev(fd, BPF_PROG_TYPE_STRUCT_OPS, false);
+	if (IS_ERR(prog))
+		return 0;	/* the BPF core refuses it */
+	ret = check_verified(prog);
+	bpf_prog_put(prog);
+	return ret;
+}
+
+static bool iodirty_name_valid(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && name[i]; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return i > 0 && i < len;
+}
+
+/**
+ * iodirty_ops_init_member - check one member of a user's iodirty_ops
+ * @t: struct iodirty_ops
+ * @member: the member
+ * @kdata: the kernel copy being built
+ * @udata: the user's value (function members hold program fds)
+ *
+ * Copies the data fields after checking them (flags must be 0, timeout_ms
+ * at most IODIRTY_OPS_MAX_TIMEOUT_MS, a valid name) and refuses a member
+ * program that calls an iterator or callback kfunc.
+ *
+ * Context: BPF_MAP_UPDATE_ELEM of the struct_ops map; may sleep.
+ *
+ * Return: 1 for a data field it copied, 0 to let the BPF core install a
+ * function member, -EINVAL to refuse the value.
+ */
+int iodirty_ops_init_member(const struct btf_type *t,
+			    const struct btf_member *member,
+			    void *kdata, const void *udata)
+{
+	const struct iodirty_ops *uops = udata;
+	struct iodirty_ops *ops = kdata;
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	switch (moff) {
+	case offsetof(struct iodirty_ops, flags):
+		if (uops->flags)
+			return -EINVAL;	/* no flags are defined yet */
+		ops->flags = uops->flags;
+		return 1;
+	case offsetof(struct iodirty_ops, timeout_ms):
+		if (uops->timeout_ms > IODIRTY_OPS_MAX_TIMEOUT_MS)
+			return -EINVAL;
+		ops->timeout_ms = uops->timeout_ms;
+		return 1;
+	case offsetof(struct iodirty_ops, name):
+		if (!iodirty_name_valid(uops->name, sizeof(uops->name)))
+			return -EINVAL;
+		strscpy(ops->name, uops->name, sizeof(ops->name));
+		return 1;
+	case offsetof(struct iodirty_ops, flush):
+	case offsetof(struct iodirty_ops, sample):
+	case offsetof(struct iodirty_ops, export):
+	case offsetof(struct iodirty_ops, init):
+	case offsetof(struct iodirty_ops, exit):
+		return check_member_prog(udata, moff);
+	}
+	return 0;
+}
+

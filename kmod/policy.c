@@ -23,28 +23,40 @@
  * iodirty_active.  Every change of iodirty_active is made under
  * iodirty_active_lock (a spinlock: ejection happens inside RCU read-side
  * sections), and detach/replace wait for an RCU grace period before
- * calling exit, so no member runs after unreg returns.
+ * calling exit, so no member runs after unreg returns.  A replacement
+ * publishes its successor in the same iodirty_active_lock section that
+ * retires the old policy, whether or not an ejection got there first, so
+ * a swap and an ejection serialise.
+ *
+ * Every member call (init and exit included) runs with preemption
+ * disabled and this CPU's call record (iodirty_caller) naming the policy
+ * that is running, so bpf_iodirty_error() and kfunc misuse act on the
+ * caller, never on whichever policy happens to be active.  Members are
+ * bounded by construction (kfuncs.c refuses loops the verifier does not
+ * bound), so a call holds the CPU for at most milliseconds; timeout_ms
+ * (at most IODIRTY_OPS_MAX_TIMEOUT_MS) ejects a policy that is slow.
  *
  * Lock ordering: iodirty_policy_mutex (attach, detach, replace, the
- * ejection work) → iodirty_active_lock.  The mutex is never taken inside
- * an RCU read-side section.
+ * ejection work, bpf_policies) → iodirty_active_lock.  The mutex is never
+ * taken inside an RCU read-side section.  init and exit run under the
+ * mutex (and the BPF core's struct_ops mutexes); member calls run under
+ * whatever locks their caller in hwpt.c / scan.c holds, for a bounded
+ * time.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
-#include <linux/ctype.h>
+#include <linux/delay.h>
 #include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
 #include "iodirty.h"
 #include "iodirty_trace.h"
-
-#define IODIRTY_DEFAULT_TIMEOUT_MS	1000
-#define IODIRTY_MAX_TIMEOUT_MS		30000
 
 static DEFINE_MUTEX(iodirty_policy_mutex);
 static DEFINE_SPINLOCK(iodirty_active_lock);
@@ -58,42 +70,140 @@ struct btf *iodirty_btf;
 static void iodirty_eject_workfn(struct work_struct *work);
 static DECLARE_WORK(iodirty_eject_work, iodirty_eject_workfn);
 
-/*
- * init and exit run for a policy that is not (or no longer) the active
- * one, so bpf_iodirty_error() must not act on the active policy then.
- * They run with preemption off and this CPU's lifecycle record set; the
- * kfunc sees the record and only flags the call (a failing init refuses
- * the attach; an exit has nothing left to eject).
- */
-static DEFINE_PER_CPU(struct iodirty_ops *, iodirty_lifecycle_ops);
-static DEFINE_PER_CPU(bool, iodirty_lifecycle_error);
+/* bpf_iodirty_error() log lines: 10 per 5 s, whatever a policy does */
+static DEFINE_RATELIMIT_STATE(iodirty_error_rs, 5 * HZ, 10);
 
-static s32 call_init(struct iodirty_ops *ops)
+/*
+ * Test-only switches (0, the default, disables them), so the VM tests can
+ * make the races of a hot swap happen on demand:
+ * test_flush_delay_ms: each BPF flush call waits this long between taking
+ *	its snapshot of the active policy and calling it (a busy wait that
+ *	lets other tasks run: the old policy's call is still in flight when a
+ *	swap publishes its successor);
+ * test_update_delay_ms: a replacement sleeps this long after the new
+ *	policy's init, before the swap (an ejection lands in between).
+ */
+static unsigned int test_flush_delay_ms;
+module_param(test_flush_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_flush_delay_ms,
+		 "Test only: delay each BPF flush call by this many ms (max 1000)");
+static unsigned int test_update_delay_ms;
+module_param(test_update_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_update_delay_ms,
+		 "Test only: delay each policy replacement by this many ms (max 1000)");
+
+static void test_flush_delay(void)
 {
+	unsigned int ms = min(READ_ONCE(test_flush_delay_ms), 1000U);
+	u64 end;
+
+	if (!ms)
+		return;
+	end = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
+	while (ktime_get_ns() < end) {
+		/* preemptible RCU: being preempted in a reader is fine */
+		if (IS_ENABLED(CONFIG_PREEMPT_RCU))
+			cond_resched();
+		cpu_relax();
+	}
+}
+
+/**
+ * struct iodirty_caller - the policy call running on this CPU
+ * @ops: the policy whose member (or init/exit) runs, NULL outside calls
+ * @lifecycle: the call is init or exit: the policy is not (or no longer)
+ *	the active one, so bpf_iodirty_error() only flags the call
+ * @error: bpf_iodirty_error() was called during a lifecycle call
+ * @t0: when the call started (ktime_get_ns())
+ *
+ * Set with preemption disabled around the call; saved and restored, so a
+ * call from interrupt context nests correctly.
+ */
+struct iodirty_caller {
+	struct iodirty_ops *ops;
+	bool lifecycle;
+	bool error;
+	u64 t0;
+};
+
+static DEFINE_PER_CPU(struct iodirty_caller, iodirty_caller);
+
+static void caller_enter(struct iodirty_caller *saved, struct iodirty_ops *ops,
+			 bool lifecycle)
+{
+	struct iodirty_caller *c;
+
+	preempt_disable();
+	c = this_cpu_ptr(&iodirty_caller);
+	*saved = *c;
+	c->ops = ops;
+	c->lifecycle = lifecycle;
+	c->error = false;
+	c->t0 = ktime_get_ns();
+}
+
+/* End the call; returns its duration in ns, *error what the call flagged */
+static u64 caller_exit(struct iodirty_caller *saved, bool *error)
+{
+	struct iodirty_caller *c = this_cpu_ptr(&iodirty_caller);
+	u64 dt = ktime_get_ns() - c->t0;
+
+	if (error)
+		*error = c->error;
+	*c = *saved;
+	preempt_enable();
+	return dt;
+}
+
+static u32 timeout_ms(const struct iodirty_ops *ops)
+{
+	return ops->timeout_ms ?: IODIRTY_OPS_DEFAULT_TIMEOUT_MS;
+}
+
+/*
+ * Run @ops' init.  A positive return is not an errno (and .reg's return
+ * reaches userspace as the BPF_LINK_CREATE result, which libbpf would take
+ * for an fd): it refuses the attach with EINVAL, as does an errno out of
+ * range.  Overrunning timeout_ms refuses it with ETIMEDOUT.
+ */
+static int call_init(struct iodirty_ops *ops)
+{
+	struct iodirty_caller saved;
 	bool failed;
 	s32 ret;
+	u64 dt;
 
 	if (!ops->init)
 		return 0;
-	preempt_disable();
-	this_cpu_write(iodirty_lifecycle_ops, ops);
-	this_cpu_write(iodirty_lifecycle_error, false);
+	caller_enter(&saved, ops, true);
 	ret = ops->init();
-	failed = this_cpu_read(iodirty_lifecycle_error);
-	this_cpu_write(iodirty_lifecycle_ops, NULL);
-	preempt_enable();
+	dt = caller_exit(&saved, &failed);
+	if (dt > (u64)timeout_ms(ops) * NSEC_PER_MSEC) {
+		pr_warn_ratelimited("policy \"%s\": init took %llu us, timeout %u ms: attach refused\n",
+				    ops->name, dt / NSEC_PER_USEC, timeout_ms(ops));
+		return -ETIMEDOUT;
+	}
+	if (ret > 0 || ret < -MAX_ERRNO) {
+		pr_warn_ratelimited("policy \"%s\": init returned %d, not 0 or a negative errno: attach refused\n",
+				    ops->name, ret);
+		return -EINVAL;
+	}
 	return ret ?: failed ? -EINVAL : 0;
 }
 
 static void call_exit(struct iodirty_ops *ops, struct iodirty_exit_info *info)
 {
+	struct iodirty_caller saved;
+	u64 dt;
+
 	if (!ops->exit)
 		return;
-	preempt_disable();
-	this_cpu_write(iodirty_lifecycle_ops, ops);
+	caller_enter(&saved, ops, true);
 	ops->exit(info);
-	this_cpu_write(iodirty_lifecycle_ops, NULL);
-	preempt_enable();
+	dt = caller_exit(&saved, NULL);
+	if (dt > (u64)timeout_ms(ops) * NSEC_PER_MSEC)
+		pr_warn_ratelimited("policy \"%s\": exit took %llu us, timeout %u ms\n",
+				    ops->name, dt / NSEC_PER_USEC, timeout_ms(ops));
 }
 
 /* ---- ejection ------------------------------------------------------------ */
@@ -134,7 +244,7 @@ void iodirty_policy_eject(struct iodirty_ops *ops, u32 kind, u32 reason,
 
 	iodirty_stat_inc(IODIRTY_STAT_EJECTIONS);
 	trace_iodirty_policy_eject(ops->name, kind, reason, code, msg);
-	pr_warn("policy \"%s\" ejected: %s\n", ops->name, msg);
+	pr_warn_ratelimited("policy \"%s\" ejected: %s\n", ops->name, msg);
 	schedule_work(&iodirty_eject_work);
 }
 
@@ -186,23 +296,31 @@ static void iodirty_eject_workfn(struct work_struct *work)
  * @code: its code
  * @msg: its message
  *
- * Context: inside a member call (RCU read-side section) or an init/exit
- * call (preemption off, lifecycle record set).
+ * The caller is this CPU's call record, not the active policy: an old
+ * policy's call still in flight after a hot swap must not eject its
+ * successor (iodirty_policy_eject() ignores a policy that is no longer
+ * active).  Log lines are rate limited.
+ *
+ * Context: inside a member call or an init/exit call (preemption off,
+ * call record set).
  */
 void iodirty_policy_error(s64 code, const char *msg)
 {
-	struct iodirty_ops *ops = this_cpu_read(iodirty_lifecycle_ops);
+	struct iodirty_caller *c = this_cpu_ptr(&iodirty_caller);
+	struct iodirty_ops *ops = c->ops;
 
-	if (ops) {
-		this_cpu_write(iodirty_lifecycle_error, true);
-		pr_warn("policy \"%s\": bpf_iodirty_error(%lld) in init/exit: %s\n",
-			ops->name, code, msg);
+	if (!ops)
+		return;
+	if (c->lifecycle) {
+		c->error = true;
+		if (__ratelimit(&iodirty_error_rs))
+			pr_warn("policy \"%s\": bpf_iodirty_error(%lld) in init/exit: %s\n",
+				ops->name, code, msg);
 		return;
 	}
-	ops = rcu_dereference(iodirty_active);
 	iodirty_policy_eject(ops, IODIRTY_EXIT_ERROR_BPF,
 			     IODIRTY_EXIT_REASON_BPF_ERROR, code,
-			     "policy \"%s\": %s", ops ? ops->name : "?", msg);
+			     "policy \"%s\": %s", ops->name, msg);
 }
 
 /* ---- calling members ------------------------------------------------------ */
@@ -212,11 +330,10 @@ void iodirty_policy_error(s64 code, const char *msg)
  * false when the policy overran its timeout, returned a value outside
  * [0, max_ret], or was ejected during the call (kfunc misuse, error kfunc).
  */
-static bool call_ok(struct iodirty_ops *ops, const char *member, u64 t0,
+static bool call_ok(struct iodirty_ops *ops, const char *member, u64 dt,
 		    s64 ret, s64 max_ret)
 {
-	u64 dt = ktime_get_ns() - t0;
-	u32 to = ops->timeout_ms ?: IODIRTY_DEFAULT_TIMEOUT_MS;
+	u32 to = timeout_ms(ops);
 
 	if (rcu_access_pointer(iodirty_active) != ops)
 		return false;
@@ -257,19 +374,22 @@ static struct iodirty_ops *policy_get(void)
  */
 int iodirty_policy_flush(struct iodirty_flush_batch *b)
 {
+	struct iodirty_caller saved;
 	struct iodirty_ops *ops;
 	s32 verdict = -1;
-	u64 t0;
+	u64 dt;
 
 	b->from_bpf = false;
 	rcu_read_lock();
 	ops = policy_get();
 	if (ops && ops->flush) {
+		test_flush_delay();
 		b->magic = IODIRTY_CALL_FLUSH;
-		t0 = ktime_get_ns();
+		caller_enter(&saved, ops, false);
 		verdict = ops->flush(&b->ctx);
+		dt = caller_exit(&saved, NULL);
 		b->magic = 0;
-		if (call_ok(ops, "flush", t0, verdict, IODIRTY_FLUSH__MAX - 1)) {
+		if (call_ok(ops, "flush", dt, verdict, IODIRTY_FLUSH__MAX - 1)) {
 			b->from_bpf = true;
 			strscpy(b->name, ops->name, sizeof(b->name));
 		} else {
@@ -296,16 +416,18 @@ int iodirty_policy_flush(struct iodirty_flush_batch *b)
  */
 bool iodirty_policy_sample(struct iodirty_sample_ctx *ctx)
 {
+	struct iodirty_caller saved;
 	struct iodirty_ops *ops;
 	s32 ret = IODIRTY_SAMPLE_WALK;
-	u64 t0;
+	u64 dt;
 
 	rcu_read_lock();
 	ops = policy_get();
 	if (ops && ops->sample) {
-		t0 = ktime_get_ns();
+		caller_enter(&saved, ops, false);
 		ret = ops->sample(ctx);
-		if (!call_ok(ops, "sample", t0, ret, IODIRTY_SAMPLE_WALK))
+		dt = caller_exit(&saved, NULL);
+		if (!call_ok(ops, "sample", dt, ret, IODIRTY_SAMPLE_WALK))
 			ret = IODIRTY_SAMPLE_WALK;
 	}
 	rcu_read_unlock();
@@ -318,29 +440,34 @@ bool iodirty_policy_sample(struct iodirty_sample_ctx *ctx)
  */
 void iodirty_policy_export(struct iodirty_export_call *e)
 {
+	struct iodirty_caller saved;
 	struct iodirty_ops *ops;
-	u64 t0;
+	u64 dt;
 
 	rcu_read_lock();
 	ops = policy_get();
 	if (ops && ops->export) {
 		e->magic = IODIRTY_CALL_EXPORT;
-		t0 = ktime_get_ns();
+		caller_enter(&saved, ops, false);
 		ops->export(&e->ctx);
+		dt = caller_exit(&saved, NULL);
 		e->magic = 0;
-		call_ok(ops, "export", t0, 0, 0);
+		call_ok(ops, "export", dt, 0, 0);
 	}
 	rcu_read_unlock();
 }
 
 /**
- * iodirty_policy_current - the active policy, for kfuncs
+ * iodirty_policy_current - the policy whose call is running, for kfuncs
  *
- * Context: inside a member call (RCU read-side section).
+ * Context: inside a member (or init/exit) call, preemption off.
+ *
+ * Return: the calling policy (which need not be the active one any more),
+ * or NULL outside a policy call.
  */
 struct iodirty_ops *iodirty_policy_current(void)
 {
-	return rcu_dereference(iodirty_active);
+	return this_cpu_read(iodirty_caller.ops);
 }
 
 /**
@@ -447,80 +574,9 @@ MODULE_PARM_DESC(bpf_policies,
 
 /* ---- struct_ops plumbing ---------------------------------------------------- */
 
-static const struct bpf_func_proto *
-iodirty_ops_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
-{
-	return bpf_base_func_proto(func_id, prog);
-}
-
-static bool iodirty_ops_is_valid_access(int off, int size,
-					enum bpf_access_type type,
-					const struct bpf_prog *prog,
-					struct bpf_insn_access_aux *info)
-{
-	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
-}
-
-/*
- * No btf_struct_access: every structure a member receives is read-only to
- * BPF (the verifier says "only read is supported").
- */
-static const struct bpf_verifier_ops iodirty_ops_verifier_ops = {
-	.get_func_proto = iodirty_ops_get_func_proto,
-	.is_valid_access = iodirty_ops_is_valid_access,
-};
-
 static int iodirty_ops_init(struct btf *btf)
 {
 	iodirty_btf = btf;	/* the kfunc filter recognises our programs */
-	return 0;
-}
-
-static int iodirty_ops_check_member(const struct btf_type *t,
-				    const struct btf_member *member,
-				    const struct bpf_prog *prog)
-{
-	/* Members run in harvest paths that must not sleep. */
-	if (prog->sleepable)
-		return -EINVAL;
-	return 0;
-}
-
-static bool iodirty_name_valid(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len && name[i]; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
-			return false;
-	return i > 0 && i < len;
-}
-
-static int iodirty_ops_init_member(const struct btf_type *t,
-				   const struct btf_member *member,
-				   void *kdata, const void *udata)
-{
-	const struct iodirty_ops *uops = udata;
-	struct iodirty_ops *ops = kdata;
-	u32 moff = __btf_member_bit_offset(t, member) / 8;
-
-	switch (moff) {
-	case offsetof(struct iodirty_ops, flags):
-		if (uops->flags)
-			return -EINVAL;	/* no flags are defined yet */
-		ops->flags = uops->flags;
-		return 1;
-	case offsetof(struct iodirty_ops, timeout_ms):
-		if (uops->timeout_ms > IODIRTY_MAX_TIMEOUT_MS)
-			return -EINVAL;
-		ops->timeout_ms = uops->timeout_ms;
-		return 1;
-	case offsetof(struct iodirty_ops, name):
-		if (!iodirty_name_valid(uops->name, sizeof(uops->name)))
-			return -EINVAL;
-		strscpy(ops->name, uops->name, sizeof(ops->name));
-		return 1;
-	}
 	return 0;
 }
 
@@ -577,6 +633,14 @@ out_unlock:
  * unless it was ejected, in which case the ejection's exit info is used
  * (and the ejection work will find nothing left to do).
  */
+/*
+ * With a @successor (replacement), the successor is published in the same
+ * locked section whether @ops is still active or was ejected meanwhile:
+ * under the policy mutex nothing else can publish, so iodirty_active is
+ * @ops or NULL, and an ejection racing with the swap either happened
+ * before it (its exit info is used for @ops) or cannot happen to @ops any
+ * more after it.
+ */
 static void retire(struct iodirty_ops *ops, struct iodirty_ops *successor,
 		   u32 kind, u32 reason, const char *what)
 {
@@ -587,17 +651,18 @@ static void retire(struct iodirty_ops *ops, struct iodirty_ops *successor,
 	spin_lock_irqsave(&iodirty_active_lock, flags);
 	was_active = rcu_access_pointer(iodirty_active) == ops;
 	if (was_active) {
-		rcu_assign_pointer(iodirty_active, successor);
 		iodirty_last_exit.kind = kind;
 		iodirty_last_exit.reason = reason;
 		iodirty_last_exit.code = 0;
 		snprintf(iodirty_last_exit.msg, sizeof(iodirty_last_exit.msg),
 			 "policy \"%s\" %s", ops->name, what);
 		info = iodirty_last_exit;
-		if (successor)
-			strscpy(iodirty_last_name, successor->name,
-				sizeof(iodirty_last_name));
 	}
+	if (was_active || successor)
+		rcu_assign_pointer(iodirty_active, successor);
+	if (successor)
+		strscpy(iodirty_last_name, successor->name,
+			sizeof(iodirty_last_name));
 	spin_unlock_irqrestore(&iodirty_active_lock, flags);
 
 	synchronize_rcu();
@@ -622,29 +687,27 @@ static void iodirty_ops_unreg(void *kdata, struct bpf_link *link)
  * Atomic replacement: the new policy is initialised first, then published
  * in place of the old one in a single pointer store, so every harvest sees
  * one policy or the other, never none; pending invalidations belong to the
- * harvest, not to the policy, so none is lost.
+ * harvest, not to the policy, so none is lost.  If the old policy was
+ * ejected (before or during this call) the new one is published all the
+ * same, in retire()'s locked section, and the old one gets its ejection's
+ * exit info.
  */
 static int iodirty_ops_update(void *kdata, void *old_kdata,
 			      struct bpf_link *link)
 {
 	struct iodirty_ops *ops = kdata, *old = old_kdata;
-	struct iodirty_ops *cur;
+	unsigned int delay;
 	int ret;
 
 	mutex_lock(&iodirty_policy_mutex);
 	ret = admit(ops, old);
 	if (ret)
 		goto out_unlock;
-	cur = rcu_access_pointer(iodirty_active);
-	if (cur) {
-		retire(old, ops, IODIRTY_EXIT_REPLACED,
-		       IODIRTY_EXIT_REASON_REPLACED, "replaced");
-	} else {
-		/* the old one was ejected: settle its exit, then publish */
-		retire(old, NULL, IODIRTY_EXIT_REPLACED,
-		       IODIRTY_EXIT_REASON_REPLACED, "replaced");
-		publish(ops);
-	}
+	delay = min(READ_ONCE(test_update_delay_ms), 1000U);
+	if (delay)
+		msleep(delay);
+	retire(old, ops, IODIRTY_EXIT_REPLACED, IODIRTY_EXIT_REASON_REPLACED,
+	       "replaced");
 	iodirty_stat_inc(IODIRTY_STAT_REPLACEMENTS);
 	pr_info("policy \"%s\" replaced by \"%s\"\n", old->name, ops->name);
 out_unlock:

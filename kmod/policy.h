@@ -15,10 +15,13 @@
 #ifndef _IODIRTY_POLICY_H
 #define _IODIRTY_POLICY_H
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 #define IODIRTY_OPS_NAME_LEN	32
 #define IODIRTY_EXIT_MSG_LEN	128
+#define IODIRTY_OPS_DEFAULT_TIMEOUT_MS	250
+#define IODIRTY_OPS_MAX_TIMEOUT_MS	1000
 
 /**
  * struct iodirty_flush_ctx - input of iodirty_ops.flush (read-only)
@@ -152,11 +155,18 @@ struct iodirty_domain_info {
 /**
  * struct iodirty_ops - a BPF dirty-tracking policy (struct_ops)
  *
- * All members are optional except @flush, run without sleeping under RCU,
- * and must return within @timeout_ms.  A policy is ejected (the built-in
- * default takes over, @exit is called with an ERROR kind) when a member
- * returns a value outside its documented range, overruns its timeout,
- * misuses a kfunc, or calls bpf_iodirty_error().
+ * All members are optional except @flush, run without sleeping and with
+ * preemption disabled, and must return within @timeout_ms.  A policy is
+ * ejected (the built-in default takes over, @exit is called with an ERROR
+ * kind) when a member returns a value outside its documented range,
+ * overruns its timeout, misuses a kfunc, or calls bpf_iodirty_error().
+ *
+ * Every member is bounded by construction: programs using bpf_loop or any
+ * other callback-taking helper, bpf_tail_call, open-coded iterators
+ * (bpf_for(), bpf_iter_*), callback-taking kfuncs or may_goto (can_loop)
+ * are refused at load, so the verifier's 1M-instruction limit bounds each
+ * call (see kfuncs.c).  The timeout then ejects a policy that is merely
+ * slow; it is checked when the member returns.
  *
  * @flush: during a harvest, decide what to do with the cleared ranges that
  *	await IOTLB invalidation: return IODIRTY_FLUSH_RANGES (invalidate
@@ -176,13 +186,17 @@ struct iodirty_domain_info {
  *	its own BPF ring buffer (bpf_iodirty_fill_bitmap() fills a bitmap
  *	chunk) and aggregate in maps.  Its return value is ignored.
  * @init: called once at attach (or at replacement, for the new policy)
- *	before any other member; a non-zero return refuses the attach with
- *	that errno.
+ *	before any other member; a negative errno return refuses the attach
+ *	with that errno, a positive one with EINVAL; overrunning @timeout_ms
+ *	refuses it with ETIMEDOUT.
  * @exit: called once when the policy stops: detach, replacement, admin
- *	disable or ejection; @info says which and why.
+ *	disable or ejection; @info says which and why.  Overrunning
+ *	@timeout_ms is logged (there is nothing left to eject).
  * @flags: must be 0; unknown bits are refused at load.
- * @timeout_ms: longest a single member call may take (0: 1000 ms; at most
- *	30000).
+ * @timeout_ms: longest a single call of any member, init and exit
+ *	included, may take (0: IODIRTY_OPS_DEFAULT_TIMEOUT_MS; at most
+ *	IODIRTY_OPS_MAX_TIMEOUT_MS, far below the 20 s soft-lockup and 21 s
+ *	RCU-stall thresholds).
  * @name: policy name, [A-Za-z0-9_.-], non-empty; shown by IODIRTY_STATUS
  *	and in exit messages.
  */
@@ -196,5 +210,14 @@ struct iodirty_ops {
 	u32 timeout_ms;
 	char name[IODIRTY_OPS_NAME_LEN];
 };
+
+/* kfuncs.c: which programs and values may be a policy */
+extern const struct bpf_verifier_ops iodirty_ops_verifier_ops;
+int iodirty_ops_check_member(const struct btf_type *t,
+			     const struct btf_member *member,
+			     const struct bpf_prog *prog);
+int iodirty_ops_init_member(const struct btf_type *t,
+			    const struct btf_member *member,
+			    void *kdata, const void *udata);
 
 #endif /* _IODIRTY_POLICY_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Shared helpers of the policy selftests; see policy_util.h. */
+#include <fcntl.h>
 #include <stdio.h>
 #include "policy_util.h"
 
@@ -209,4 +210,38 @@ long long pol_env_check(struct pol_env *pe, const char *tag)
 	if (!ASSERT_EQ(o.out_missed, 0, t))
 		return -1;
 	return o.out_written;
+}
+
+int pol_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int pol_kmsg_count(int fd, const char *needle, char *first, size_t n)
+{
+	char rec[2048];
+	int hits = 0;
+	ssize_t len;
+
+	if (first && n)
+		first[0] = 0;
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* overwritten records: skip them */
+		if (len <= 0)
+			break;
+		rec[len] = 0;
+		if (!strstr(rec, needle))
+			continue;
+		if (!hits++ && first && n)
+			snprintf(first, n, "%s", rec);
+	}
+	return hits;
 }

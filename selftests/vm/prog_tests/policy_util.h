@@ -54,4 +54,12 @@ __u64 pol_env_gid(struct pol_env *pe);
 /* ORACLE CHECK of acc: asserts 0 missed; returns pages written or -1 */
 long long pol_env_check(struct pol_env *pe, const char *tag);
 
+/*
+ * Kernel log: pol_kmsg_open() opens /dev/kmsg positioned at its end (-1 on
+ * error); pol_kmsg_count() reads what was logged since and returns how many
+ * records contain @needle, copying the first into @first (may be NULL).
+ */
+int pol_kmsg_open(void);
+int pol_kmsg_count(int fd, const char *needle, char *first, size_t n);
+
 #endif /* __IODIRTY_POLICY_UTIL_H */

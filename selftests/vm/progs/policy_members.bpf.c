@@ -20,7 +20,6 @@ struct {
 
 /* knobs */
 int mode;
-__u32 spin_iters = 1 << 23;
 
 /* flush */
 __u64 flush_calls, flush_final_calls, flush_harvest_calls;
@@ -48,26 +47,10 @@ __u64 init_flush_calls = ~0ULL;	/* flush_calls seen by init: must be 0 */
 __u64 calls_after_exit;		/* member calls after exit: must be 0 */
 struct pt_exit uei;
 
-/*
- * One iteration of the timeout case's busy loop: 32 dependent
- * multiply-adds, so 2^23 iterations take far longer (about a second under
- * TCG) than the 100 ms timeout the test sets, while a well-behaved call
- * stays far below it.
- */
-static int spin_cb(u32 idx, void *data)
-{
-	u64 *acc = data;
-	int i;
-
-	for (i = 0; i < 32; i++)
-		*acc = *acc * 6364136223846793005ULL + idx + i;
-	return 0;
-}
-
 SEC("struct_ops/flush")
 s32 BPF_PROG(members_flush, struct iodirty_flush_ctx *c)
 {
-	u64 n = c->pending_ranges, acc = 0;
+	u64 n = c->pending_ranges;
 
 	if (exit_calls)
 		calls_after_exit++;
@@ -112,9 +95,6 @@ s32 BPF_PROG(members_flush, struct iodirty_flush_ctx *c)
 		return IODIRTY_FLUSH_RANGES;
 	case PT_MODE_BAD_RETURN:
 		return PT_BAD_VERDICT;
-	case PT_MODE_SPIN:
-		bpf_loop(spin_iters, spin_cb, &acc, 0);
-		return acc == 1 ? IODIRTY_FLUSH_DOMAIN : IODIRTY_FLUSH_RANGES;
 	case PT_MODE_DEFER:
 		return IODIRTY_FLUSH_DEFER;
 	}

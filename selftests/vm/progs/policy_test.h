@@ -11,13 +11,22 @@ enum pt_mode {
 	PT_MODE_NORMAL = 0,	/* answer IODIRTY_FLUSH_RANGES */
 	PT_MODE_ERROR = 1,	/* bpf_iodirty_error(PT_ERROR_CODE, PT_ERROR_MSG) */
 	PT_MODE_BAD_RETURN = 2,	/* return PT_BAD_VERDICT */
-	PT_MODE_SPIN = 3,	/* bpf_loop busy loop of spin_iters */
+	PT_MODE_SPIN = 3,	/* unused: bpf_loop is refused; see policy_maximal */
 	PT_MODE_DEFER = 4,	/* answer IODIRTY_FLUSH_DEFER (floor test) */
 };
 
 #define PT_ERROR_CODE	-4242
 #define PT_ERROR_MSG	"policy_members: error requested by the test"
 #define PT_BAD_VERDICT	7
+
+/* policy_maximal: iterations of its bounded loop (~0.9M verified insns) */
+#define PT_MAXIMAL_ITERS	110000
+
+/* policy_race */
+#define PT_RACE_A_CODE	-77
+#define PT_RACE_A_MSG	"race_a: error requested by the test"
+#define PT_FLOOD_MAX	1000
+#define PT_FLOOD_MSG	"race_c: flood"
 
 /* ring-buffer record of policy_members.export */
 struct pt_run_rec {
