@@ -18,16 +18,22 @@ $run -- sh -c 'echo 1 > /sys/kernel/debug/iodirty/selftest_warn' >"$tmp/warn.out
 $run --timeout 12 -- sleep 1000 >"$tmp/hang.out" 2>&1 & p5=$!
 $run --share "$top/selftests/vmrun" -- sh -c 'test -f /mnt/share/test_vm_run.sh && ! touch /mnt/share/x' \
 	>"$tmp/share.out" 2>&1 & p6=$!
+# the demo's stdout: only its own lines (no firmware escapes, no kernel log)
+$run --mem 1G -- /opt/iodirty/demo >"$tmp/demo.out" 2>"$tmp/demo.err" & p7=$!
+$run --share "$top/selftests/vmrun" -- sh -c '! dmesg | grep "Invalid ELF header"' \
+	>"$tmp/noise.out" 2>&1 & p8=$!
 wait $p1; r_true=$?
 wait $p2; r_false=$?
 wait $p3; r_seven=$?
 wait $p4; r_warn=$?
 wait $p5; r_hang=$?
 wait $p6; r_share=$?
+wait $p7; r_demo=$?
+wait $p8; r_noise=$?
 
 echo "# suites: vm_run check_summary"
 echo "# suite: vm_run"
-echo "1..6"
+echo "1..8"
 n=0 failed=0
 tap() {	# tap NAME CONDITION-STATUS DETAIL
 	n=$((n + 1))
@@ -47,6 +53,12 @@ tap warn_fails_run $([ $r_warn != 0 ] && [ $w = 0 ]; echo $?) "status $r_warn, m
 grep -q 'timed out after 12s' "$tmp/hang.out"; h=$?
 tap hang_times_out $([ $r_hang = 124 ] && [ $h = 0 ]; echo $?) "status $r_hang, message found: $h"
 tap share_mounted_readonly $([ $r_share = 0 ]; echo $?) "status $r_share"
+esc=$(grep -c $'\x1b' "$tmp/demo.out"); klog=$(grep -cE '^\[ *[0-9]+\.[0-9]+\]' "$tmp/demo.out")
+grep -q '^PASS: missed = 0' "$tmp/demo.out"; d=$?
+tap demo_stdout_clean $([ $r_demo = 0 ] && [ $d = 0 ] && [ "$esc" = 0 ] && [ "$klog" = 0 ]; echo $?) \
+	"status $r_demo, PASS line found: $d, lines with escapes: $esc, kernel-log lines: $klog"
+tap no_loader_noise $([ $r_noise = 0 ]; echo $?) \
+	"status $r_noise: the guest's kernel log has 'Invalid ELF header' after loading the 9p modules"
 if [ $failed != 0 ]; then
 	for f in "$tmp"/*.out; do echo "# --- $f"; sed 's/^/# /' "$f" | tail -n 15; done
 fi

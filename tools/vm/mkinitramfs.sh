@@ -21,8 +21,11 @@ for f in "$top"/tools/vm/guest/*; do
 	[ "$(basename "$f")" = init ] || cp "$f" "$root/opt/iodirty/"
 done
 cp "$BUILD/kmod/iodirty.ko" "$root/lib/modules/"
+# decompressed here, so the guest's insmod loads them at once (busybox
+# first hands the compressed file to the kernel, which logs "Invalid ELF
+# header magic" before the fallback)
 for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
-	cp "$MODDIR/kernel/$m.ko.xz" "$root/lib/modules/"
+	xz -dc "$MODDIR/kernel/$m.ko.xz" > "$root/lib/modules/$(basename "$m").ko"
 done
 for b in "$@"; do
 	cp -r "$b" "$root/opt/iodirty/"
