@@ -134,6 +134,14 @@ static void run_case(const struct fmt_case *c)
 		ASSERT_EQ(o.out_spurious, c->nw * (per_leaf - 1),
 			  "oracle out_spurious (rest of the huge leaves)");
 	}
+	/* the same harvest as one epoch round: every owed page in it */
+	if (ASSERT_OK(iodirty_oracle_round(e.fd, e.hwpt, 0, c->iova, c->len,
+					   c->bm_ps, bm, 0,
+					   IODIRTY_ORACLE_ROUND_FINAL, &o),
+		      "ORACLE ROUND")) {
+		ASSERT_EQ(o.out_written, c->nw, "round: pages owed");
+		ASSERT_EQ(o.out_missed, 0, "round: missed");
+	}
 	memset(bm, 0, nbytes);
 	if (ASSERT_OK(emu_get_dirty(e.fd, e.hwpt, c->iova, c->len, c->bm_ps, bm,
 				    0), "second GET"))
