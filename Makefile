@@ -4,6 +4,7 @@
 #
 #   make              build everything (module, BPF objects, tools, tests)
 #   make deps         install/download/build dependencies (tools/deps.sh)
+#   make debug-kernel the cached 7.x KASAN/lockdep kernel (KVER_DEBUG=7.N pins)
 #   make check        deps + build + host tests + fuzz smoke + VM tests;
 #                     last line: "N passed, M failed"
 #   make bench        host benchmarks (build/bench.json)
@@ -59,6 +60,11 @@ deps:
 
 $(DEPS)/stamp:
 	$(Q)KVER='$(REQ_KVER)' $(TOP)/tools/deps.sh $(DEPS)
+
+# The KASAN/lockdep/IOMMUFD_TEST kernel, cached machine-wide (deps/debug-stamp).
+.PHONY: debug-kernel
+debug-kernel: | $(DEPS)/stamp
+	$(Q)KVER_DEBUG='$(KVER_DEBUG)' $(TOP)/tools/kernel/build-debug-kernel.sh $(DEPS)
 
 # ---- kernel module ---------------------------------------------------------
 # Kbuild (6.12) writes objects next to the sources; build in a shadow tree of
