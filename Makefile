@@ -161,7 +161,7 @@ torture: all vm-image
 # lines are counted by tools/check-summary.sh, which prints the last line.
 # The host suites and the VM suites run side by side (two cores; each VM
 # is a single TCG thread).
-CHECK_HOST_SUITES := host-check fuzz-check build-check
+CHECK_HOST_SUITES := host-check fuzz-check build-check install-check
 CHECK_VM_SUITES := vm-check vmrun-check
 CHECK_SUITES := $(CHECK_HOST_SUITES) $(CHECK_VM_SUITES)
 
