@@ -24,6 +24,7 @@
 #include "linux/iodirty_test.h"
 
 #include "pt.h"
+#include "compat.h"
 
 #include "policy.h"
 

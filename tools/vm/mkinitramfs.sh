@@ -20,11 +20,16 @@ cp "$top/tools/vm/guest/init" "$root/init"
 for f in "$top"/tools/vm/guest/*; do
 	[ "$(basename "$f")" = init ] || cp "$f" "$root/opt/iodirty/"
 done
-cp "$BUILD/kmod/iodirty.ko" "$root/lib/modules/"
+# IODIRTY_VM_MODULE: the same binaries with a module built for another
+# kernel (make check-debug)
+cp "${IODIRTY_VM_MODULE:-$BUILD/kmod/iodirty.ko}" "$root/lib/modules/iodirty.ko"
 # decompressed here, so the guest's insmod loads them at once (busybox
 # first hands the compressed file to the kernel, which logs "Invalid ELF
 # header magic" before the fallback)
+# (a kernel with 9p built in, like the debug kernel, has none to copy)
+MODDIR=${IODIRTY_VM_MODDIR:-$MODDIR}
 for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
+	[ -f "$MODDIR/kernel/$m.ko.xz" ] || continue
 	xz -dc "$MODDIR/kernel/$m.ko.xz" > "$root/lib/modules/$(basename "$m").ko"
 done
 for b in "$@"; do
