@@ -166,18 +166,27 @@ int iodirty_oracle_reset(int fd, __u32 hwpt_id)
 	return do_ioctl(fd, IODIRTY_ORACLE, &c);
 }
 
-int iodirty_oracle_check(int fd, __u32 hwpt_id, __u64 iova, __u64 len,
-			 __u64 page_size, const void *bitmap,
-			 struct iodirty_oracle *out)
+/* CHECK and ROUND take the same range and bitmap */
+static void oracle_range(struct iodirty_oracle *out, __u32 op, __u32 hwpt_id,
+			 __u64 iova, __u64 len, __u64 page_size,
+			 const void *bitmap)
 {
 	memset(out, 0, sizeof(*out));
 	out->size = sizeof(*out);
-	out->op = IODIRTY_ORACLE_CHECK;
+	out->op = op;
 	out->hwpt_id = hwpt_id;
 	out->iova = iova;
 	out->length = len;
 	out->page_size = page_size;
 	out->data = (uintptr_t)bitmap;
+}
+
+int iodirty_oracle_check(int fd, __u32 hwpt_id, __u64 iova, __u64 len,
+			 __u64 page_size, const void *bitmap,
+			 struct iodirty_oracle *out)
+{
+	oracle_range(out, IODIRTY_ORACLE_CHECK, hwpt_id, iova, len, page_size,
+		     bitmap);
 	return do_ioctl(fd, IODIRTY_ORACLE, out);
 }
 
@@ -186,15 +195,9 @@ int iodirty_oracle_round(int fd, __u32 hwpt_id, __u32 consumer, __u64 iova,
 			 __u32 max_late, __u32 round_flags,
 			 struct iodirty_oracle *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->size = sizeof(*out);
-	out->op = IODIRTY_ORACLE_ROUND;
-	out->hwpt_id = hwpt_id;
+	oracle_range(out, IODIRTY_ORACLE_ROUND, hwpt_id, iova, len, page_size,
+		     bitmap);
 	out->consumer = consumer;
-	out->iova = iova;
-	out->length = len;
-	out->page_size = page_size;
-	out->data = (uintptr_t)bitmap;
 	out->max_late = max_late;
 	out->round_flags = round_flags;
 	return do_ioctl(fd, IODIRTY_ORACLE, out);

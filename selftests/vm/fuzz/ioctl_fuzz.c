@@ -47,6 +47,7 @@
 #include <linux/iommufd.h>
 #include <linux/iodirty.h>
 #include <linux/iodirty_test.h>
+#include "../proc_util.h"
 
 #define DEV		"/dev/iodirty"
 #define PG		4096ULL
@@ -361,21 +362,6 @@ static void *fuzz_thread(void *arg)
 }
 
 /* ---- observations ------------------------------------------------------ */
-static long vmpin_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static long tainted(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/tainted", "r");
@@ -537,18 +523,18 @@ int main(int argc, char **argv)
 	memset(pool, 0x5a, POOL);
 	taint0 = tainted();
 	splat0 = splats();
-	pin0 = vmpin_kb();
+	pin0 = proc_vmpin_kb();
 
 	/* 2: the observables work (checked before the fuzz, reported second) */
 	fd = small_setup(&hwpt, false, &err);
-	pin_mapped = vmpin_kb();
+	pin_mapped = proc_vmpin_kb();
 	ok = fd >= 0 && pin_mapped >= pin0 + 64 && pool_refs(1, 16 * PG) == 0;
 	if (!ok)
 		printf("# pins_observable: setup %d, VmPin %ld -> %ld kB, CHECK_REFS(1) %d\n",
 		       err, pin0, pin_mapped, fd >= 0 ? pool_refs(1, 16 * PG) : 0);
 	if (fd >= 0)
 		close(fd);
-	ok = ok && vmpin_kb() == pin0 && pool_refs(0, 16 * PG) == 0;
+	ok = ok && proc_vmpin_kb() == pin0 && pool_refs(0, 16 * PG) == 0;
 	bool pins_ok = ok;
 
 	for (i = 0; i < NFD; i++) {
@@ -617,7 +603,7 @@ int main(int argc, char **argv)
 
 	/* 3: nothing pinned after close (file release may finish late) */
 	for (i = 0; i < 50; i++) {
-		pin_after = vmpin_kb();
+		pin_after = proc_vmpin_kb();
 		if (pin_after == pin0)
 			break;
 		usleep(100000);

@@ -24,6 +24,7 @@
 #include <linux/capability.h>
 #include <linux/userfaultfd.h>
 #include "../emu_util.h"
+#include "../proc_util.h"
 
 #define NPAGES	64
 #define LEN	(NPAGES * SZ_4K)
@@ -41,24 +42,6 @@ static long long read_u64_file(const char *path)
 	close(fd);
 	return n > 0 ? strtoll(buf, NULL, 0) : -1;
 }
-
-/* VmPin of this process, in kB */
-static long long vmpin_kb(void)
-{
-	char line[256];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static int drop_cap(int cap);
 
 static int round0(struct emu_env *e, __u32 consumer, void *bm, __u32 flags,
 		  struct iodirty_oracle *o)
@@ -204,14 +187,14 @@ static void subtest_map_huge_length(struct emu_env *e)
 		.user_va = (uintptr_t)e->buf, .length = 1ULL << 40,
 		.iova = 1ULL << 41,
 	};
-	long long pin0 = vmpin_kb();
+	long pin0 = proc_vmpin_kb();
 
 	ASSERT_ERRNO(ioctl(e->fd, IOMMU_IOAS_MAP, &c), EFAULT,
 		     "MAP 1 TiB of a 256 KiB buffer");
-	ASSERT_EQ(vmpin_kb(), pin0, "nothing left pinned or charged");
+	ASSERT_EQ(proc_vmpin_kb(), pin0, "nothing left pinned or charged");
 	c.length = 1ULL << 62;
 	ASSERT_ERR(ioctl(e->fd, IOMMU_IOAS_MAP, &c), "MAP 2^62 bytes");
-	ASSERT_EQ(vmpin_kb(), pin0, "nothing left pinned or charged");
+	ASSERT_EQ(proc_vmpin_kb(), pin0, "nothing left pinned or charged");
 }
 
 /*
@@ -221,25 +204,26 @@ static void subtest_map_huge_length(struct emu_env *e)
 static int memlock_child(int fd, __u32 ioas, void *buf)
 {
 	struct rlimit rl = { .rlim_cur = 64 * 1024, .rlim_max = 64 * 1024 };
-	long long pin0;
+	static const int cap = CAP_IPC_LOCK;
+	long pin0;
 
-	if (drop_cap(CAP_IPC_LOCK) || setrlimit(RLIMIT_MEMLOCK, &rl))
+	if (proc_drop_caps(&cap, 1) || setrlimit(RLIMIT_MEMLOCK, &rl))
 		return 10;
-	pin0 = vmpin_kb();
+	pin0 = proc_vmpin_kb();
 	if (emu_map(fd, ioas, buf, LEN, EMU_IOVA + SZ_1G, EMU_RW) >= 0 ||
 	    errno != ENOMEM)
 		return 11;
-	if (vmpin_kb() != pin0)
+	if (proc_vmpin_kb() != pin0)
 		return 12;
 	if (emu_map(fd, ioas, buf, 8 * SZ_4K, EMU_IOVA + SZ_1G, EMU_RW))
 		return 13;
-	if (vmpin_kb() - pin0 != 32)
+	if (proc_vmpin_kb() - pin0 != 32)
 		return 14;
 	/* the limit counts what this user has locked: 8 more pages fit, 9 not */
 	if (emu_map(fd, ioas, (char *)buf + 8 * SZ_4K, 9 * SZ_4K,
 		    EMU_IOVA + SZ_1G + 8 * SZ_4K, EMU_RW) >= 0 || errno != ENOMEM)
 		return 15;
-	if (emu_unmap(fd, ioas, EMU_IOVA + SZ_1G, 8 * SZ_4K) || vmpin_kb() != pin0)
+	if (emu_unmap(fd, ioas, EMU_IOVA + SZ_1G, 8 * SZ_4K) || proc_vmpin_kb() != pin0)
 		return 16;
 	return 0;
 }
@@ -248,7 +232,7 @@ static int memlock_child(int fd, __u32 ioas, void *buf)
 static void subtest_memlock_accounting(void)
 {
 	void *buf = emu_alloc(LEN);
-	long long pin0, pin1;
+	long pin0, pin1;
 	__u32 ioas;
 	int fd;
 
@@ -256,13 +240,13 @@ static void subtest_memlock_accounting(void)
 	if (!ASSERT_OK_PTR(buf, "alloc") || !ASSERT_GE(fd, 0, "open") ||
 	    !ASSERT_OK(emu_ioas_alloc(fd, &ioas), "IOAS"))
 		goto out;
-	pin0 = vmpin_kb();
+	pin0 = proc_vmpin_kb();
 	if (!ASSERT_OK(emu_map(fd, ioas, buf, LEN, EMU_IOVA, EMU_RW), "MAP"))
 		goto out;
-	pin1 = vmpin_kb();
+	pin1 = proc_vmpin_kb();
 	ASSERT_EQ(pin1 - pin0, LEN / 1024, "VmPin grows by the mapping (CAP_IPC_LOCK still accounts)");
 	ASSERT_OK(emu_unmap(fd, ioas, EMU_IOVA, LEN), "UNMAP");
-	ASSERT_EQ(vmpin_kb(), pin0, "VmPin back after UNMAP");
+	ASSERT_EQ(proc_vmpin_kb(), pin0, "VmPin back after UNMAP");
 	{
 		int status = -1;
 		pid_t pid;
@@ -464,27 +448,16 @@ out:
 
 /* ---- the lab is privileged -------------------------------------------------- */
 
-static int drop_cap(int cap)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = {};
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[cap / 32].effective &= ~(1u << (cap % 32));
-	d[cap / 32].permitted &= ~(1u << (cap % 32));
-	return syscall(SYS_capset, &h, d);
-}
-
 /* in a child without CAP_SYS_ADMIN: lab commands EPERM, the core works */
 static int unprivileged_child(struct emu_env *e)
 {
 	struct iodirty_harvest h;
 	struct iodirty_oracle o;
+	static const int cap = CAP_SYS_ADMIN;
 	__u8 bm[BMB] = {};
 	__u32 id;
 
-	if (drop_cap(CAP_SYS_ADMIN))
+	if (proc_drop_caps(&cap, 1))
 		return 10;
 	if (emu_dev_create(e->fd, IODIRTY_MODEL_AMD, 0, 0, &id) >= 0 ||
 	    errno != EPERM)

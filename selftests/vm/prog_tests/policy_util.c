@@ -46,15 +46,7 @@ bool pol_wait_for(volatile int *counter, int want, int ms)
 
 int pol_set_bpf_enabled(int on)
 {
-	FILE *f = fopen(POL_SYSFS_ENABLE, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fprintf(f, "%d\n", on) < 0 ? -1 : 0;
-	if (fclose(f))
-		ret = -1;
-	return ret;
+	return emu_write_param("bpf_policies", on ? "1\n" : "0\n");
 }
 
 int pol_get_bpf_enabled(void)

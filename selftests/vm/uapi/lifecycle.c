@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include "../proc_util.h"
 
 TEST(close_with_live_objects_unpins)
 {
@@ -85,34 +86,6 @@ TEST(unmap_and_destroy_unpin)
 	munmap(buf, len);
 }
 
-static int drop_caps(const int *caps, int n)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-	int i;
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	for (i = 0; i < n; i++) {
-		__u32 m = ~(1u << (caps[i] % 32));
-
-		d[caps[i] / 32].effective &= m;
-		d[caps[i] / 32].permitted &= m;
-		d[caps[i] / 32].inheritable &= m;
-		prctl(PR_CAPBSET_DROP, caps[i], 0, 0, 0);
-	}
-	if (syscall(SYS_capset, &h, d))
-		return -errno;
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	for (i = 0; i < n; i++)
-		if (d[caps[i] / 32].effective & (1u << (caps[i] % 32)))
-			return -EPERM;
-	return 0;
-}
-
 TEST(memlock_rlimit_enomem)
 {
 	static const int caps[] = { CAP_IPC_LOCK, CAP_SYS_RESOURCE };
@@ -126,7 +99,7 @@ TEST(memlock_rlimit_enomem)
 	int fd;
 
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, drop_caps(caps, 2));
+	ASSERT_EQ(0, proc_drop_caps(caps, 2));
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
 	fd = iod_open();
 	ASSERT_LE(0, fd);
