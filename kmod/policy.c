@@ -77,9 +77,9 @@ static DEFINE_RATELIMIT_STATE(iodirty_error_rs, 5 * HZ, 10);
  * Test-only switches (0, the default, disables them), so the VM tests can
  * make the races of a hot swap happen on demand:
  * test_flush_delay_ms: each BPF flush call waits this long between taking
- *	its snapshot of the active policy and calling it (a busy wait that
- *	lets other tasks run: the old policy's call is still in flight when a
- *	swap publishes its successor);
+ *	its snapshot of the active policy and calling it (a busy wait: the
+ *	old policy's call is still in flight when a swap on another CPU
+ *	publishes its successor);
  * test_update_delay_ms: a replacement sleeps this long after the new
  *	policy's init, before the swap (an ejection lands in between).
  */
@@ -100,12 +100,13 @@ static void test_flush_delay(void)
 	if (!ms)
 		return;
 	end = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
-	while (ktime_get_ns() < end) {
-		/* preemptible RCU: being preempted in a reader is fine */
-		if (IS_ENABLED(CONFIG_PREEMPT_RCU))
-			cond_resched();
+	/*
+	 * Inside the RCU read-side section: no cond_resched() (a voluntary
+	 * sleep there is a bug under DEBUG_ATOMIC_SLEEP, as the debug kernel
+	 * reported); the racing swap runs on the other vCPU.
+	 */
+	while (ktime_get_ns() < end)
 		cpu_relax();
-	}
 }
 
 /**
