@@ -10,7 +10,7 @@
 # are too old / lack module BTF / lack vmlinux get a message naming what is
 # missing; make modules_install with INSTALL_MOD_PATH; make install /
 # uninstall of the tools into a DESTDIR (exact file list, the installed
-# iodirtyctl finds its policies), and an unwritable DESTDIR as nobody.
+# iodirtyctl finds its policies), and an unwritable DESTDIR for a caller without privileges.
 # Environment: BUILD, DEPS (exported by make).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -207,13 +207,17 @@ left=$(cd "$R" && find . -type f -o -type l -o -name '*iodirty*') || left="$R mi
 [ $st = 0 ] && [ -z "$left" ] && r=0 || r=1
 ok $r "make uninstall: no file and no iodirty directory left (only the empty $P/bin, $P/share)${left:+ (left: $left)}" "$T/out"
 
-# an unwritable DESTDIR, as a non-root user
-mkdir -p "$T/ro" && chmod 0755 "$T" "$T/ro"
+# An unwritable DESTDIR, for a caller without privileges: the tree's owner
+# (so the clone may sit in a private directory) with every capability
+# dropped and kept dropped across exec (securebits noroot), writing into a
+# directory that belongs to nobody.
+mkdir -p "$T/ro" && chown nobody "$T/ro" && chmod 0755 "$T/ro"
 st=0
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
+setpriv --securebits +noroot,+noroot_locked,+no_setuid_fixup \
+	--inh-caps=-all --ambient-caps=-all --bounding-set=-all \
 	make -s -C "$top" BUILD="$BUILD" DEPS="$DEPS" install DESTDIR="$T/ro" > "$T/out" 2>&1 || st=$?
 [ $st != 0 ] && grep -qF "install: cannot write to $T/ro (permission denied)" "$T/out" &&
 	[ -z "$(ls -A "$T/ro")" ] && r=0 || r=1
-ok $r "make install as nobody into a root-owned DESTDIR: fails, names $T/ro, writes nothing" "$T/out"
+ok $r "make install without privileges into another user's DESTDIR: fails, names $T/ro, writes nothing" "$T/out"
 
 exit $((fails > 0))
