@@ -344,11 +344,12 @@ int iodirty_kfuncs_init(void)
  * iodirty refuses all three, so each member runs at most ~1M instructions
  * plus the helpers and kfuncs it calls.  Helpers are refused at
  * verification (the log says "program of this type cannot use helper");
- * may_goto is refused by check_member, before verification (the log says
- * "attach to unsupported member"); iterator and callback kfuncs are
- * refused when the verified program is put into the iodirty_ops map,
- * where its calls are resolved to functions (the map update, i.e. the
- * skeleton's load, fails with EINVAL).  Each refusal also logs its reason.
+ * may_goto and every vmlinux kfunc (the iterators among them) are
+ * refused by check_member, before verification (the log says "attach to
+ * unsupported member"); iterator kfuncs of modules and callbacks passed
+ * to any kfunc are refused when the verified program is put into the
+ * iodirty_ops map, where its calls are resolved to functions (the map
+ * update, i.e. the skeleton's load, fails with EINVAL).  Each refusal also logs its reason.
  *
  * Residual: helpers and kfuncs whose work grows with a size argument (a
  * copy or memset of a map value, at most a few MiB) run once per call, so
@@ -393,8 +394,16 @@ const struct bpf_verifier_ops iodirty_ops_verifier_ops = {
 	.is_valid_access = iodirty_ops_is_valid_access,
 };
 
-/* may_goto in the raw instructions, before verification */
-static int check_may_goto(const struct bpf_prog *prog)
+/*
+ * The raw instructions, before verification: may_goto, and any kfunc of
+ * the kernel proper.  A raw kfunc call names its function by BTF id; off
+ * is 0 for vmlinux's BTF and an fd_array index for a module's.  Only
+ * module kfuncs may be called (iodirty's own, each bounded); the kernel's
+ * common kfuncs include the open-coded iterators, and newer kernels
+ * inline bpf_iter_num_* (7.3's fixup_kfunc_call() leaves no call behind,
+ * so check_verified() cannot see them there).
+ */
+static int check_raw(const struct bpf_prog *prog)
 {
 	u32 i;
 
@@ -405,6 +414,12 @@ static int check_may_goto(const struct bpf_prog *prog)
 		    BPF_OP(insn->code) == BPF_JCOND) {
 			pr_warn_ratelimited("iodirty: policy program %s refused: may_goto (can_loop) at insn %u: its runtime is not bounded by the verifier\n",
 					    prog->aux->name, i);
+			return -EINVAL;
+		}
+		if (insn->code == (BPF_JMP | BPF_CALL) &&
+		    insn->src_reg == BPF_PSEUDO_KFUNC_CALL && insn->off == 0) {
+			pr_warn_ratelimited("iodirty: policy program %s refused: a kernel kfunc (vmlinux BTF id %d) at insn %u, e.g. an open-coded iterator: only module kfuncs (bpf_iodirty_*) are allowed\n",
+					    prog->aux->name, insn->imm, i);
 			return -EINVAL;
 		}
 	}
@@ -418,7 +433,7 @@ static int check_may_goto(const struct bpf_prog *prog)
  * @prog: the program, before verification (raw instructions)
  *
  * Members run in harvest paths that must not sleep, and must not contain
- * may_goto.
+ * may_goto or call a kfunc of the kernel proper (check_raw()).
  *
  * Context: the verifier, at load; may sleep.
  *
@@ -431,7 +446,7 @@ int iodirty_ops_check_member(const struct btf_type *t,
 {
 	if (prog->sleepable)
 		return -EINVAL;
-	return check_may_goto(prog);
+	return check_raw(prog);
 }
 
 /*

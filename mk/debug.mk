@@ -25,13 +25,19 @@ debug-build: debug-kernel all vm-image
 		$(VM_TESTS) $(VM_EXTRA_BINS)
 	$(Q)ln -sfn $(BUILD)/kmod/iodirty.ko kmod/iodirty.ko
 
+# The DKMS build for the 7.x tree (selftests/install/test_dkms_debug.sh)
+# compiles on the second core while the guest suite runs on the first.
 check-debug: debug-build
 	$(Q)rm -rf $(DEBUG_BUILD)/logs && mkdir -p $(DEBUG_BUILD)/logs
-	$(Q). $(DEBUG_STAMP) && IODIRTY_VM_KERNEL=$$DEBUG_VMLINUZ BUILD=$(DEBUG_BUILD) \
+	$(Q)BUILD=$(DEBUG_BUILD) selftests/install/test_dkms_debug.sh \
+		> $(DEBUG_BUILD)/logs/dkms-debug.log 2>&1; \
+		echo "exit=$$?" >> $(DEBUG_BUILD)/logs/dkms-debug.log & \
+	. $(DEBUG_STAMP) && IODIRTY_VM_KERNEL=$$DEBUG_VMLINUZ BUILD=$(DEBUG_BUILD) \
 		tools/vm/run --no-build --mem 2G --hugepages 160 --timeout 3600 -- \
 		env IODIRTY_FUZZ_CALLS=200000 IODIRTY_TORTURE_SECS=30 \
 		/opt/iodirty/run-vm-tests > $(DEBUG_BUILD)/logs/vm-check-debug.log 2>&1; \
-		echo "exit=$$?" >> $(DEBUG_BUILD)/logs/vm-check-debug.log
+		echo "exit=$$?" >> $(DEBUG_BUILD)/logs/vm-check-debug.log; wait
+	$(Q)grep -E '^not ok |^exit=' $(DEBUG_BUILD)/logs/dkms-debug.log | sed 's/^/    /'
 	$(Q)grep -E '^not ok |^#.*FAIL|^exit=|^vm: ' \
 		$(DEBUG_BUILD)/logs/vm-check-debug.log | sed 's/^/    /'
 	$(Q)log=$(DEBUG_BUILD)/vm/logs/serial-latest.log; \
@@ -40,4 +46,5 @@ check-debug: debug-build
 			grep -aq "$$l" $$log && echo "    debug kernel: $$l" || \
 			{ echo "not ok 1 debug kernel: '$$l' missing from $$log" >> \
 			  $(DEBUG_BUILD)/logs/vm-check-debug.log; }; done
-	$(Q)tools/check-summary.sh $(DEBUG_BUILD)/logs/vm-check-debug.log
+	$(Q)tools/check-summary.sh $(DEBUG_BUILD)/logs/vm-check-debug.log \
+		$(DEBUG_BUILD)/logs/dkms-debug.log

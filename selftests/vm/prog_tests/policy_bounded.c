@@ -3,8 +3,9 @@
  * Members are bounded by construction (kmod/kfuncs.c, policy admission):
  *  - refused_constructs: nested bpf_loop is rejected by the verifier
  *    ("cannot use helper bpf_loop"); nested bpf_for (open-coded
- *    iterators) is refused when put into the iodirty_ops map (EINVAL,
- *    kernel log "an open-coded iterator"); a may_goto (can_loop) loop is
+ *    iterators, vmlinux kfuncs) is refused by check_member (verifier log
+ *    "attach to unsupported member", kernel log "a kernel kfunc"), on
+ *    6.12 and on 7.3, which inlines them; a may_goto (can_loop) loop is
  *    rejected by check_member (verifier log "attach to unsupported
  *    member", kernel log "may_goto");
  *  - maximal_flush_ejected: a flush that runs as long as the verifier
@@ -105,8 +106,9 @@ static void refused_constructs(void)
 
 	it = policy_iter_fail_bpf__open();
 	if (ASSERT_OK_PTR(it, "open iter_fail"))
-		expect_refused(it->obj, NULL,
-			       "refused: an open-coded iterator (bpf_iter_num_");
+		expect_refused(it->obj,
+			       "attach to unsupported member flush of struct iodirty_ops",
+			       "refused: a kernel kfunc (vmlinux BTF id");
 	policy_iter_fail_bpf__destroy(it);
 
 	mg = policy_may_goto_fail_bpf__open();

@@ -3,9 +3,11 @@
  * Must be REFUSED: nested open-coded iterators (bpf_for over
  * bpf_iter_num) in a member.  The verifier accepts the program (it checks
  * the loop body until its state converges, not once per iteration), so
- * iodirty refuses it when it is put into the iodirty_ops map: the load
- * fails with EINVAL and the kernel log says "refused: an open-coded
- * iterator (bpf_iter_num_...".
+ * iodirty refuses it before verification, as it refuses every kfunc of
+ * the kernel proper (Linux 7.x inlines bpf_iter_num_*, leaving no call in
+ * the verified program): the load fails with EINVAL, the verifier log
+ * says "attach to unsupported member" and the kernel log "refused: a
+ * kernel kfunc (vmlinux BTF id ...".
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
