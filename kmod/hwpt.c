@@ -544,14 +544,39 @@ struct harvest_args {
 	bool need_data;
 };
 
+/* Make every page set in @bm dirty again; see hwpt_harvest(). */
+static void harvest_redirty(struct iodirty_hwpt *hwpt, const struct pt_bitmap *bm)
+{
+	u64 bit = 0, ps = 1ULL << bm->pgshift;
+
+	down_read(&hwpt->ioas->rwsem);
+	while (bit < bm->nbits) {
+		u64 run;
+
+		if (!(bm->data[bit / 8] & (1u << (bit % 8)))) {
+			bit++;
+			continue;
+		}
+		for (run = 1; bit + run < bm->nbits &&
+		     (bm->data[(bit + run) / 8] & (1u << ((bit + run) % 8))); run++)
+			;
+		pt_set_dirty_range(&hwpt->pt, bm->iova + bit * ps, run * ps);
+		bit += run;
+		cond_resched();
+	}
+	up_read(&hwpt->ioas->rwsem);
+}
+
 /*
  * The common harvest behind GET_DIRTY_BITMAP and IODIRTY_HARVEST.  All
- * argument checks come first, in iommufd's order; nothing changes on error.
+ * argument checks come first, in iommufd's order; nothing is lost on error.
+ * @out (IODIRTY_HARVEST) gets the counters and is written back here, so a
+ * result that cannot be written counts as a failed harvest.
  */
 static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
-			struct pt_dirty_stats *st, u64 *flushes, u64 *walk_ns,
-			u32 *gid)
+			struct iodirty_harvest *out)
 {
+	struct pt_dirty_stats st = {};
 	const u32 known = IODIRTY_HARVEST_NO_CLEAR |
 			  IODIRTY_HARVEST_SKIP_FLUSH_UNSAFE;
 	struct iodirty_ubitmap ub = {};
@@ -561,7 +586,7 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	struct iodirty_hwpt *hwpt;
 	struct iodirty_ioas *ioas;
 	bool unsafe, covered;
-	u64 t0;
+	u64 t0, walk_ns;
 	int ret;
 
 	if (h->flags & ~known || h->reserved)
@@ -613,7 +638,6 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 		goto out_release;
 	}
 	iodirty_batch_init(b, hwpt);
-	*gid = hwpt->gid;
 	sink.arg = b;
 	if (!unsafe)
 		sink.cleared = iodirty_batch_cleared;
@@ -631,28 +655,47 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	/* large ranges are walked by several CPUs (harvest_split.c) */
 	ret = iodirty_harvest_walk(&hwpt->pt, h->iova, h->length,
 				   h->flags & IODIRTY_HARVEST_NO_CLEAR ?
-				   PT_DIRTY_NO_CLEAR : 0, &sink, st,
+				   PT_DIRTY_NO_CLEAR : 0, &sink, &st,
 				   h->page_size);
-	*walk_ns = ktime_get_ns() - t0;
+	walk_ns = ktime_get_ns() - t0;
 	/* pages a background scan took are reported here too */
 	if (!ret && sink.bitmap)
 		ret = iodirty_carry_report(hwpt, sink.bitmap, h->iova, h->length,
 					   !(h->flags & IODIRTY_HARVEST_NO_CLEAR));
 	/* whatever the walk's outcome, what it cleared is invalidated */
 	iodirty_batch_finish(b);
-	if (unsafe && st->cleared_leaves)
+	if (unsafe && st.cleared_leaves)
 		WRITE_ONCE(hwpt->iotlb_stale, true);
-	*flushes = b->flushes;
 	atomic64_inc(&hwpt->harvests);
 	iodirty_stat_inc(IODIRTY_STAT_HARVESTS);
 	atomic64_add(b->flushes, &iodirty_stats[IODIRTY_STAT_FLUSHES]);
-	trace_iodirty_harvest_end(hwpt->gid, st->leaves, st->dirty_leaves,
-				  st->dirty_bytes, st->cleared_leaves, b->flushes,
+	trace_iodirty_harvest_end(hwpt->gid, st.leaves, st.dirty_leaves,
+				  st.dirty_bytes, st.cleared_leaves, b->flushes,
 				  ktime_get_ns() - t0, ret);
 	up_read(&ioas->rwsem);
 	if (scan_lock)
 		mutex_unlock(scan_lock);
+	if (!ret && out) {
+		out->out_leaves = st.leaves;
+		out->out_dirty_leaves = st.dirty_leaves;
+		out->out_dirty_bytes = st.dirty_bytes;
+		out->out_runs = st.runs;
+		out->out_cleared = st.cleared_leaves;
+		out->out_flushes = b->flushes;
+		out->out_walk_ns = walk_ns;
+		out->out_domain_id = hwpt->gid;
+		ret = iodirty_ucmd_respond(ucmd, sizeof(*out));
+	}
 	kfree(b);
+	/*
+	 * A clearing harvest that fails after the walk began (a run it could
+	 * not deliver, the carry, or a result it cannot write) has cleared
+	 * leaves whose report the caller will discard: every page set in the
+	 * bitmap is made dirty again, so the next harvest reports it.  Bits
+	 * the caller had set beforehand come back too (spurious, never lost).
+	 */
+	if (ret && sink.bitmap && !(h->flags & IODIRTY_HARVEST_NO_CLEAR))
+		harvest_redirty(hwpt, &ub.bm);
 out_release:
 	ubitmap_release(&ub);
 	return ret;
@@ -668,7 +711,9 @@ out_release:
  * alignment), -EOPNOTSUPP (domain without dirty tracking); then iodirty's
  * own: -EINVAL tracking disabled, -ENOENT range not fully mapped,
  * -EOVERFLOW bitmap larger than 1 GiB, -EFAULT bitmap not writable.
- * On any error no dirty state has changed.
+ * On any error no dirty page is lost: the argument errors come before
+ * anything is cleared, and a later failure makes what was cleared dirty
+ * again.
  */
 int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd)
 {
@@ -679,15 +724,11 @@ int iodirty_hwpt_get_dirty_bitmap_ioctl(struct iodirty_ucmd *ucmd)
 		.page_size = cmd->page_size, .data = cmd->data,
 		.need_data = true,
 	};
-	struct pt_dirty_stats st = {};
-	u64 flushes = 0, ns;
-	u32 gid;
-
 	/* the only UAPI flag, NO_CLEAR, has the same value internally */
 	if (cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)
 		return -EOPNOTSUPP;
 	h.flags = cmd->flags;
-	return hwpt_harvest(ucmd, &h, &st, &flushes, &ns, &gid);
+	return hwpt_harvest(ucmd, &h, NULL);
 }
 
 /**
@@ -705,21 +746,6 @@ int iodirty_harvest_ioctl(struct iodirty_ucmd *ucmd)
 		.length = cmd->length, .page_size = cmd->page_size,
 		.data = cmd->data,
 	};
-	struct pt_dirty_stats st = {};
-	u64 flushes = 0, ns = 0;
-	u32 gid = 0;
-	int ret;
 
-	ret = hwpt_harvest(ucmd, &h, &st, &flushes, &ns, &gid);
-	if (ret)
-		return ret;
-	cmd->out_leaves = st.leaves;
-	cmd->out_dirty_leaves = st.dirty_leaves;
-	cmd->out_dirty_bytes = st.dirty_bytes;
-	cmd->out_runs = st.runs;
-	cmd->out_cleared = st.cleared_leaves;
-	cmd->out_flushes = flushes;
-	cmd->out_walk_ns = ns;
-	cmd->out_domain_id = gid;
-	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	return hwpt_harvest(ucmd, &h, cmd);
 }

@@ -37,10 +37,45 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/fault-inject.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 
 #include "iodirty.h"
+
+atomic_long_t iodirty_nr_pinned;
+
+/*
+ * The pin injection point: pin_user_pages_fast() on faulted-in memory
+ * allocates nothing, so FAILSLAB / FAIL_PAGE_ALLOC alone never make a pin
+ * fail.  This fault attribute counts for /proc/<tid>/fail-nth like any
+ * other (probability 0 by default: it fires only when armed), and can be
+ * driven on its own through debugfs iodirty/fail_pin/.
+ */
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(iodirty_fail_pin);
+
+static bool iodirty_should_fail_pin(void)
+{
+	return should_fail(&iodirty_fail_pin, 1);
+}
+
+void iodirty_fault_debugfs_init(struct dentry *dir)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_pin", dir, &iodirty_fail_pin);
+#endif
+}
+#else
+static bool iodirty_should_fail_pin(void)
+{
+	return false;
+}
+
+void iodirty_fault_debugfs_init(struct dentry *dir)
+{
+}
+#endif
 
 static int iodirty_account(struct iodirty_area *a)
 {
@@ -201,6 +236,7 @@ static void area_unpin(struct iodirty_area *a)
 		cond_resched();
 	}
 	xa_destroy(&a->pages);
+	atomic_long_sub(a->npinned, &iodirty_nr_pinned);
 	a->npinned = 0;
 }
 
@@ -315,16 +351,24 @@ static int area_pin(struct iodirty_area *a, u64 user_va, bool write)
 			goto err;
 		}
 		while (got < want) {
+			if (iodirty_should_fail_pin()) {
+				a->npinned += got;
+				atomic_long_add(got, &iodirty_nr_pinned);
+				ret = -ENOMEM;
+				goto err;
+			}
 			ret = pin_user_pages_fast(base + (a->npinned + got) * PAGE_SIZE,
 						  want - got, flags, chunk + got);
 			if (ret <= 0) {
 				a->npinned += got;
+				atomic_long_add(got, &iodirty_nr_pinned);
 				ret = ret ?: -EFAULT;
 				goto err;
 			}
 			got += ret;
 		}
 		a->npinned += got;
+		atomic_long_add(got, &iodirty_nr_pinned);
 		cond_resched();
 	}
 	return 0;
@@ -510,7 +554,17 @@ int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd)
 	up_write(&ioas->rwsem);
 
 	cmd->iova = a->iova;
-	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		/* a result that cannot be written leaves nothing mapped */
+		LIST_HEAD(to_free);
+
+		down_write(&ioas->rwsem);
+		area_unmap(ioas, a, &to_free);
+		up_write(&ioas->rwsem);
+		goto out_free;
+	}
+	return 0;
 
 out_unlock:
 	up_write(&ioas->rwsem);
@@ -538,6 +592,7 @@ int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
 	struct iodirty_ioas *ioas;
 	u64 last, unmapped = 0;
 	LIST_HEAD(to_free);
+	int ret;
 
 	ioas = iodirty_ioas_get(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
@@ -552,32 +607,44 @@ int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd)
 			return -EOVERFLOW;
 	}
 
-	down_write(&ioas->rwsem);
-	/* first check, so a cut area leaves everything as it was */
+	/*
+	 * First check and measure, so a cut area leaves everything as it
+	 * was; then answer, so a result that cannot be written fails with
+	 * nothing unmapped; then unmap.  The areas cannot change in between:
+	 * only commands of this file add or remove them, and the context
+	 * lock serialises those.
+	 */
+	down_read(&ioas->rwsem);
 	list_for_each_entry(a, &ioas->areas, node) {
 		u64 alast = a->iova + a->length - 1;
 
 		if (alast < cmd->iova || a->iova > last)
 			continue;
 		if (a->iova < cmd->iova || alast > last) {
-			up_write(&ioas->rwsem);
+			up_read(&ioas->rwsem);
 			return -ENOENT;
 		}
+		unmapped += a->length;
 	}
+	up_read(&ioas->rwsem);
+	/* unmap-all of an empty IOAS succeeds, as in iommufd */
+	if (!unmapped && !(cmd->iova == 0 && cmd->length == U64_MAX))
+		return -ENOENT;
+	cmd->length = unmapped;
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		return ret;
+
+	down_write(&ioas->rwsem);
 	list_for_each_entry_safe(a, tmp, &ioas->areas, node) {
 		if (a->iova + a->length - 1 < cmd->iova || a->iova > last)
 			continue;
-		unmapped += a->length;
 		area_unmap(ioas, a, &to_free);
 	}
 	up_write(&ioas->rwsem);
 	list_for_each_entry_safe(a, tmp, &to_free, node)
 		area_free(a);
-	/* unmap-all of an empty IOAS succeeds, as in iommufd */
-	if (!unmapped && !(cmd->iova == 0 && cmd->length == U64_MAX))
-		return -ENOENT;
-	cmd->length = unmapped;
-	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	return 0;
 }
 
 /**

@@ -44,7 +44,16 @@ enum iodirty_obj_type {
 	IODIRTY_OBJ_HWPT,
 	IODIRTY_OBJ_DEVICE,
 	IODIRTY_OBJ_SELFTEST,
+	IODIRTY_OBJ_NR,
 };
+
+/*
+ * Live objects of each type and pages pinned, over all contexts: read by
+ * debugfs "state" so fail-nth tests can check a failed call left nothing.
+ */
+extern atomic_long_t iodirty_nr_objects[IODIRTY_OBJ_NR];
+extern atomic_long_t iodirty_nr_pinned;
+void iodirty_fault_debugfs_init(struct dentry *dir);
 
 /**
  * struct iodirty_object - header of every object in a context

@@ -34,6 +34,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/slab.h>
@@ -302,6 +303,29 @@ static int iodirty_selftest_warn_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(iodirty_selftest_warn_fops, NULL,
 			 iodirty_selftest_warn_set, "%llu\n");
 
+/*
+ * "state": live objects of each type and pinned pages over every open
+ * file.  The fail-nth tests read it before and after a call that failed
+ * and require it unchanged; it is also the quickest leak check by hand.
+ */
+static int iodirty_state_show(struct seq_file *m, void *v)
+{
+	static const char * const names[IODIRTY_OBJ_NR] = {
+		[IODIRTY_OBJ_IOAS] = "ioas", [IODIRTY_OBJ_HWPT] = "hwpt",
+		[IODIRTY_OBJ_DEVICE] = "device",
+		[IODIRTY_OBJ_SELFTEST] = "selftest",
+	};
+	int i;
+
+	for (i = 0; i < IODIRTY_OBJ_NR; i++)
+		if (names[i])
+			seq_printf(m, "%s %ld\n", names[i],
+				   atomic_long_read(&iodirty_nr_objects[i]));
+	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&iodirty_nr_pinned));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iodirty_state);
+
 static void iodirty_debugfs_init(void)
 {
 	iodirty_debugfs = debugfs_create_dir("iodirty", NULL);
@@ -310,6 +334,9 @@ static void iodirty_debugfs_init(void)
 	/* runs exported while a device still cached them dirty (must stay 0) */
 	debugfs_create_u64("export_stale", 0400, iodirty_debugfs,
 			   (u64 *)&iodirty_export_stale.counter);
+	debugfs_create_file("state", 0400, iodirty_debugfs, NULL,
+			    &iodirty_state_fops);
+	iodirty_fault_debugfs_init(iodirty_debugfs);
 }
 
 static int __init iodirty_init(void)

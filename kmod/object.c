@@ -26,6 +26,8 @@
 
 #include "iodirty.h"
 
+atomic_long_t iodirty_nr_objects[IODIRTY_OBJ_NR];
+
 /**
  * iodirty_obj_alloc - allocate an object and reserve its ID
  * @ictx: the context
@@ -53,6 +55,7 @@ void *iodirty_obj_alloc(struct iodirty_ctx *ictx, size_t size,
 		kfree(obj);
 		return ERR_PTR(ret);
 	}
+	atomic_long_inc(&iodirty_nr_objects[type]);
 	return obj;
 }
 
@@ -75,6 +78,7 @@ void iodirty_obj_finalize(struct iodirty_ctx *ictx, struct iodirty_object *obj)
 void iodirty_obj_abort(struct iodirty_ctx *ictx, struct iodirty_object *obj)
 {
 	xa_erase(&ictx->objects, obj->id);
+	atomic_long_dec(&iodirty_nr_objects[obj->type]);
 	/* kfuncs may still be reading a HWPT's counters under RCU */
 	kfree_rcu(obj, rcu);
 }

@@ -353,6 +353,29 @@ static bool region_decide(struct iodirty_scanner *sc, struct scan_region *r,
 	return r->walk;
 }
 
+/*
+ * The region state of every mapped region, allocated before a scan
+ * changes anything: an allocation failure then fails the scan with no
+ * leaf cleared and no counter moved.  IOAS rwsem held.
+ */
+static int scan_regions_alloc(struct iodirty_scanner *sc,
+			      struct iodirty_ioas *ioas)
+{
+	struct iodirty_area *a;
+
+	list_for_each_entry(a, &ioas->areas, node) {
+		u64 idx = a->iova / sc->region_size;
+		u64 last = (a->iova + a->length - 1) / sc->region_size;
+
+		for (; idx <= last; idx++) {
+			if (!region_get(sc, idx))
+				return -ENOMEM;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
 /* One scan.  Called with sc->lock held. */
 static int scan_once(struct iodirty_scanner *sc, bool full)
 {
@@ -371,6 +394,12 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 		ret = -ENOMEM;
 		goto out_free;
 	}
+	down_read(&ioas->rwsem);
+	ret = scan_regions_alloc(sc, ioas);
+	if (ret) {
+		up_read(&ioas->rwsem);
+		goto out_free;
+	}
 	sc->seq++;
 	iodirty_batch_init(b, hwpt);
 	w->sc = sc;
@@ -382,7 +411,6 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 	sink.cleared = scan_cleared;
 	sink.arg = w;
 
-	down_read(&ioas->rwsem);
 	iodirty_hwpt_end_unsafe(hwpt);
 	trace_iodirty_harvest_begin(hwpt->gid, 0, 0, full);
 	list_for_each_entry(a, &ioas->areas, node) {
@@ -517,7 +545,8 @@ void iodirty_scanner_free(struct iodirty_hwpt *hwpt)
 	hwpt->scanner = NULL;
 }
 
-static int scan_config(struct iodirty_scanner *sc, struct iodirty_scan *cmd)
+static int scan_config_check(struct iodirty_scanner *sc,
+			     const struct iodirty_scan *cmd)
 {
 	if (cmd->max_skip > SCAN_MAX_MAX_SKIP)
 		return -EINVAL;
@@ -527,10 +556,65 @@ static int scan_config(struct iodirty_scanner *sc, struct iodirty_scan *cmd)
 	/* region history is keyed by region: the size is fixed once used */
 	if (cmd->region_size && sc->seq && cmd->region_size != sc->region_size)
 		return -EBUSY;
+	return 0;
+}
+
+static void scan_config_apply(struct iodirty_scanner *sc,
+			      const struct iodirty_scan *cmd)
+{
 	if (cmd->region_size)
 		sc->region_size = cmd->region_size;
 	if (cmd->max_skip)
 		sc->max_skip = cmd->max_skip;
+}
+
+/* The result fields of every op; sc->lock held. */
+static void scan_fill_out(struct iodirty_scanner *sc, struct iodirty_hwpt *hwpt,
+			  struct iodirty_scan *cmd)
+{
+	cmd->out_scans = sc->seq;
+	cmd->out_regions_walked = sc->walked;
+	cmd->out_regions_skipped = sc->skipped;
+	cmd->out_forced_walks = sc->forced;
+	cmd->out_leaves = sc->leaves;
+	cmd->out_dirty_pages = sc->dirty_pages;
+	cmd->out_runs = sc->runs;
+	cmd->out_running = sc->running;
+	cmd->out_domain_id = hwpt->gid;
+}
+
+/*
+ * START answers before it starts: a result that cannot be written fails
+ * the command with no scanner running and no scan done.  Nothing changes
+ * the scanner between the check and the start: it is not running, and
+ * the context lock serialises START, STOP and RUN.
+ */
+static int scan_start(struct iodirty_ucmd *ucmd, struct iodirty_hwpt *hwpt,
+		      struct iodirty_scanner *sc, struct iodirty_scan *cmd)
+{
+	int ret;
+
+	if (!cmd->period_ms || cmd->period_ms > 60000)
+		return -EINVAL;
+	mutex_lock(&sc->lock);
+	ret = sc->running ? -EBUSY : scan_config_check(sc, cmd);
+	if (!ret) {
+		scan_fill_out(sc, hwpt, cmd);
+		cmd->out_running = 1;
+	}
+	mutex_unlock(&sc->lock);
+	if (ret)
+		return ret;
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		return ret;
+	mutex_lock(&sc->lock);
+	scan_config_apply(sc, cmd);
+	sc->period_ms = cmd->period_ms;
+	sc->running = true;
+	refcount_inc(&hwpt->obj.users);
+	queue_delayed_work(system_unbound_wq, &sc->work, 0);
+	mutex_unlock(&sc->lock);
 	return 0;
 }
 
@@ -567,25 +651,17 @@ int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd)
 
 	switch (cmd->op) {
 	case IODIRTY_SCAN_START:
-		if (!cmd->period_ms || cmd->period_ms > 60000)
-			return -EINVAL;
-		mutex_lock(&sc->lock);
-		ret = sc->running ? -EBUSY : scan_config(sc, cmd);
-		if (!ret) {
-			sc->period_ms = cmd->period_ms;
-			sc->running = true;
-			refcount_inc(&hwpt->obj.users);
-			queue_delayed_work(system_unbound_wq, &sc->work, 0);
-		}
-		mutex_unlock(&sc->lock);
-		break;
+		return scan_start(ucmd, hwpt, sc, cmd);
 	case IODIRTY_SCAN_STOP:
 		iodirty_scanner_stop(hwpt);
 		break;
 	case IODIRTY_SCAN_RUN:
 		mutex_lock(&sc->lock);
-		ret = scan_config(sc, cmd) ?:
-		      scan_once(sc, cmd->flags & IODIRTY_SCAN_FULL);
+		ret = scan_config_check(sc, cmd);
+		if (!ret) {
+			scan_config_apply(sc, cmd);
+			ret = scan_once(sc, cmd->flags & IODIRTY_SCAN_FULL);
+		}
 		mutex_unlock(&sc->lock);
 		break;
 	default:
@@ -594,15 +670,7 @@ int iodirty_scan_ioctl(struct iodirty_ucmd *ucmd)
 	if (ret)
 		return ret;
 	mutex_lock(&sc->lock);
-	cmd->out_scans = sc->seq;
-	cmd->out_regions_walked = sc->walked;
-	cmd->out_regions_skipped = sc->skipped;
-	cmd->out_forced_walks = sc->forced;
-	cmd->out_leaves = sc->leaves;
-	cmd->out_dirty_pages = sc->dirty_pages;
-	cmd->out_runs = sc->runs;
-	cmd->out_running = sc->running;
+	scan_fill_out(sc, hwpt, cmd);
 	mutex_unlock(&sc->lock);
-	cmd->out_domain_id = hwpt->gid;
 	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -174,5 +174,12 @@ int iodirty_workload_ioctl(struct iodirty_ucmd *ucmd)
 	cmd->out_writes = atomic64_read(&dev->wl.writes);
 	cmd->out_faults = atomic64_read(&dev->wl.faults);
 	cmd->out_running = !!dev->wl.task;
-	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	/*
+	 * A START whose result cannot be written leaves no worker running.
+	 * What it wrote meanwhile was real DMA and stays dirty.
+	 */
+	if (ret && cmd->op == IODIRTY_WORKLOAD_START)
+		iodirty_workload_stop(dev);
+	return ret;
 }

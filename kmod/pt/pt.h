@@ -169,6 +169,7 @@ int pt_translate(struct pt_domain *d, u64 iova, struct pt_xlate *x);
 int pt_hw_access(struct pt_domain *d, u64 iova, unsigned int access,
 		 struct pt_xlate *x);
 int pt_mark_dirty(struct pt_domain *d, u64 iova);
+void pt_set_dirty_range(const struct pt_domain *d, u64 iova, u64 len);
 int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 			    unsigned int flags,
 			    const struct pt_dirty_sink *sink,

@@ -390,6 +390,32 @@ int pt_mark_dirty(struct pt_domain *d, u64 iova)
 	return pt_leaf_set_dirty(d, r.ptep);
 }
 
+/**
+ * pt_set_dirty_range() - make every leaf overlapping [@iova, @iova + @len)
+ *	dirty again
+ * @d: domain
+ * @iova: start
+ * @len: bytes
+ *
+ * For a harvest that cleared leaves and then could not deliver them: the
+ * next harvest reports them again.  Holes are skipped.  Caller holds the
+ * IOAS rwsem (leaves cannot be freed meanwhile).
+ */
+void pt_set_dirty_range(const struct pt_domain *d, u64 iova, u64 len)
+{
+	u64 s = iova, e = iova + len;
+	struct pt_leafref r;
+
+	while (s < e && s < pt_va_limit(d)) {
+		if (pt_find_leaf(d, s, &r)) {
+			s = (s | ((1ULL << d->granule_shift) - 1)) + 1;
+			continue;
+		}
+		pt_leaf_set_dirty(d, r.first);
+		s = r.iova + r.size;
+	}
+}
+
 static int pt_for_each_level(const struct pt_domain *d, u64 *t,
 			     unsigned int lvl, u64 tbase, u64 start, u64 end,
 			     int (*fn)(void *arg, const struct pt_xlate *x),

@@ -101,16 +101,7 @@ struct pt_walk {
 /* Make every leaf of [s, e) dirty again after the run failed. */
 static void pt_walk_redirty(struct pt_walk *w, u64 s, u64 e)
 {
-	struct pt_leafref r;
-
-	while (s < e) {
-		if (pt_find_leaf(w->d, s, &r)) {
-			s += 1ULL << w->d->granule_shift;
-			continue;
-		}
-		pt_leaf_set_dirty(w->d, r.first);
-		s = r.iova + r.size;
-	}
+	pt_set_dirty_range(w->d, s, e - s);
 }
 
 static noinline int pt_walk_flush_run(struct pt_walk *w)
