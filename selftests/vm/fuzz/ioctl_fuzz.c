@@ -29,6 +29,11 @@
  *   fresh_fd_works    a new fd still maps, attaches and harvests
  *   kernel_clean      no new WARNING/BUG/Oops... in the kernel log and
  *                     the taint flags unchanged (tools/vm/run checks too)
+ *
+ * While the threads run, one more toggles the module parameters that
+ * change code paths under them (lab, bpf_policies, harvest_threads,
+ * harvest_split_min) every few milliseconds, and restores them at the
+ * end; the test-only delay/window switches are left alone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -125,6 +130,58 @@ static u64 below(u64 *s, u64 n) { return rnd(s) % n; }
 static bool pct(u64 *s, unsigned int p) { return below(s, 100) < p; }
 
 static struct slot *cur_slot(void);
+
+/* ---- module parameters toggled under the fuzz ------------------------- */
+
+#define PARAM_DIR "/sys/module/iodirty/parameters/"
+static const char *const params[][4] = {
+	{ "lab", "0", "1", "1" },
+	{ "bpf_policies", "0", "1", "1" },
+	{ "harvest_threads", "1", "2", "4" },
+	{ "harvest_split_min", "4096", "65536", "1048576" },
+};
+#define NPARAMS (sizeof(params) / sizeof(params[0]))
+static char param_saved[NPARAMS][32];
+static u64 param_writes;
+
+static int param_rw(const char *name, char *old, size_t n, const char *val)
+{
+	char path[128];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	if (old) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return -errno;
+		r = read(fd, old, n - 1);
+		close(fd);
+		old[r > 0 ? r : 0] = 0;
+		old[strcspn(old, "\n")] = 0;
+		return 0;
+	}
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val));
+	close(fd);
+	return r < 0 ? -errno : 0;
+}
+
+static void *param_thread(void *arg)
+{
+	u64 s = (uintptr_t)arg;
+
+	while (!stop) {
+		unsigned int i = below(&s, NPARAMS);
+
+		if (!param_rw(params[i][0], NULL, 0, params[i][1 + below(&s, 3)]))
+			__atomic_fetch_add(&param_writes, 1, __ATOMIC_RELAXED);
+		usleep(2000 + below(&s, 8000));
+	}
+	return NULL;
+}
 
 static void id_seen(struct slot *sl, int r, unsigned int id)
 {
@@ -478,7 +535,7 @@ int main(int argc, char **argv)
 {
 	long pin0, pin_mapped, pin_after = -1, taint0, splat0;
 	struct stats tot = { 0 };
-	pthread_t th[MAX_THREADS];
+	pthread_t th[MAX_THREADS], pth;
 	const char *env = getenv("IODIRTY_FUZZ_CALLS");
 	bool verbose = false, deep, ok;
 	int opt, i, c, fd, err;
@@ -546,10 +603,18 @@ int main(int argc, char **argv)
 	}
 	t0 = now();
 	t_end = t0 + seconds;
+	for (i = 0; i < (int)NPARAMS; i++)
+		param_rw(params[i][0], param_saved[i], sizeof(param_saved[i]), NULL);
+	pthread_create(&pth, NULL, param_thread, (void *)(uintptr_t)(seed0 ^ 0x5eed));
 	for (i = 0; i < (int)nthreads; i++)
 		pthread_create(&th[i], NULL, fuzz_thread, (void *)(uintptr_t)i);
 	for (i = 0; i < (int)nthreads; i++)
 		pthread_join(th[i], NULL);
+	stop = 1;
+	pthread_join(pth, NULL);
+	for (i = 0; i < (int)NPARAMS; i++)
+		if (param_saved[i][0])
+			param_rw(params[i][0], NULL, 0, param_saved[i]);
 	dt = now() - t0;
 	for (i = 0; i < NFD; i++)
 		close(slots[i].fd);
@@ -569,8 +634,9 @@ int main(int argc, char **argv)
 			tot.last_bad_cmd = st[i].last_bad_cmd;
 		}
 	}
-	printf("# ioctl_fuzz: %llu calls in %.1f s (%.0f calls/s), %llu fd replacements\n",
-	       tot.total, dt, tot.total / (dt > 0 ? dt : 1), tot.calls[C_REOPEN]);
+	printf("# ioctl_fuzz: %llu calls in %.1f s (%.0f calls/s), %llu fd replacements, %llu parameter writes\n",
+	       tot.total, dt, tot.total / (dt > 0 ? dt : 1), tot.calls[C_REOPEN],
+	       param_writes);
 	for (c = 0; c < C__N; c++)
 		if (verbose || c == C_MAP || c == C_DMA || c == C_GET_DIRTY ||
 		    c == C_HARVEST || c == C_TEST_CMD || c == C_DEV_CREATE)
