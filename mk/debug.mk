@@ -13,6 +13,9 @@
 
 DEBUG_BUILD = $(BUILD)/debug
 DEBUG_STAMP = $(DEPS)/debug-stamp
+# The console is quiet, so the debug options' init lines are taken from
+# the guest's own kernel log and shown as TAP comments before the suites.
+DEBUG_BANNER = dmesg | grep -E "KernelAddressSanitizer initialized|Lock dependency validator|kmemleak: Kernel memory leak detector initialized" | sed "s/^/\# kernel: /";
 
 # Only the module is built for the debug kernel: the BPF objects (CO-RE),
 # the tests and the tools are the same binaries make check runs on 6.12.
@@ -34,17 +37,18 @@ check-debug: debug-build
 		echo "exit=$$?" >> $(DEBUG_BUILD)/logs/dkms-debug.log & \
 	. $(DEBUG_STAMP) && IODIRTY_VM_KERNEL=$$DEBUG_VMLINUZ BUILD=$(DEBUG_BUILD) \
 		tools/vm/run --no-build --mem 2G --hugepages 160 --timeout 3600 -- \
-		env IODIRTY_FUZZ_CALLS=200000 IODIRTY_TORTURE_SECS=30 \
-		/opt/iodirty/run-vm-tests > $(DEBUG_BUILD)/logs/vm-check-debug.log 2>&1; \
+		sh -c '$(DEBUG_BANNER) env IODIRTY_FUZZ_CALLS=200000 \
+		IODIRTY_TORTURE_SECS=30 /opt/iodirty/run-vm-tests' \
+		> $(DEBUG_BUILD)/logs/vm-check-debug.log 2>&1; \
 		echo "exit=$$?" >> $(DEBUG_BUILD)/logs/vm-check-debug.log; wait
 	$(Q)grep -E '^not ok |^exit=' $(DEBUG_BUILD)/logs/dkms-debug.log | sed 's/^/    /'
 	$(Q)grep -E '^not ok |^#.*FAIL|^exit=|^vm: ' \
 		$(DEBUG_BUILD)/logs/vm-check-debug.log | sed 's/^/    /'
-	$(Q)log=$(DEBUG_BUILD)/vm/logs/serial-latest.log; \
+	$(Q)log=$(DEBUG_BUILD)/logs/vm-check-debug.log; \
 		for l in 'KernelAddressSanitizer initialized' 'Lock dependency validator' \
 			 'kmemleak: Kernel memory leak detector initialized'; do \
-			grep -aq "$$l" $$log && echo "    debug kernel: $$l" || \
-			{ echo "not ok 1 debug kernel: '$$l' missing from $$log" >> \
-			  $(DEBUG_BUILD)/logs/vm-check-debug.log; }; done
+			grep -aq "^# kernel: .*$$l" $$log && echo "    debug kernel: $$l" || \
+			{ echo "not ok 1 debug kernel: '$$l' missing from the guest's kernel log" >> \
+			  $$log; }; done
 	$(Q)tools/check-summary.sh $(DEBUG_BUILD)/logs/vm-check-debug.log \
 		$(DEBUG_BUILD)/logs/dkms-debug.log

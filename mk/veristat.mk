@@ -45,6 +45,7 @@ $(VERISTAT_DIR): $(VERISTAT_OBJS) $(VERISTAT_BUDGET) $(VERISTAT_SCRIPT)
 	$(call msg,GEN,$@)
 	$(Q)rm -rf $@ && mkdir -p $@
 	$(Q)cp $(VERISTAT_OBJS) $(VERISTAT_BUDGET) $(VERISTAT_SCRIPT) $@/
+	$(Q). $(DEPS)/stamp && echo "$${KVER%.*}" > $@/budget.kernel
 
 veristat-run: all vm-image
 	$(Q)tools/vm/run --no-build --mem 2G -- \
