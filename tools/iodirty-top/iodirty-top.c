@@ -709,7 +709,12 @@ int main(int argc, char **argv)
 		double secs;
 		__u32 gen;
 
+		/* a tick missed (the tool did not run for a while) is skipped, so
+		 * no interval is near zero long: rates stay meaningful */
 		deadline += env.interval * 1000000000ULL;
+		now = mono_ns();
+		if (deadline <= now)
+			deadline = now + env.interval * 1000000000ULL;
 		while (!exiting && (now = mono_ns()) < deadline) {
 			__u64 left_ms = (deadline - now + 999999) / 1000000;
 

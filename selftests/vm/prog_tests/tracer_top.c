@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * iodirty-top against a known workload (iodirty-lab): the numbers it shows
+ * must be the lab's own.  The truth is what the lab's GET_DIRTY_BITMAP
+ * calls returned (its "total" lines: popcount of every bitmap), and its
+ * period; tolerances are stated at each check.
+ *
+ *   rate_and_record   lab 2 devices, seq, 2000 writes/s, period 250 ms, 4 s:
+ *                     per-HWPT dirty pages and harvests over all intervals
+ *                     equal the lab's exactly; pages/s of the intervals
+ *                     inside the run within 15 % of the lab's mean rate,
+ *                     harvests/s within 15 % of 4/s; each line's rate is
+ *                     its count / interval_s (0.5 %); pid/comm are the
+ *                     lab's; the --record file reads back cleanly and its
+ *                     dirty bytes and harvests equal what top reported
+ *   hwpt_ranges       --hwpt D -R 4 -g 1M on a zipf lab: only D's rows and
+ *                     ranges; the 2 hottest are the 2 MiB hot set at the
+ *                     start of D's device slice
+ *   json_schema       the key paths of that NDJSON == selftests/vm/tracer_top.keys
+ *   pid_filter        -p of a live process that harvests nothing: no rows,
+ *                     a message; -p of no process: non-zero exit
+ *   bad_options       unknown option, bad sort key, bad granule, interval 0
+ *   with_demo         iodirty-demo -x (workload + background scanner): rows
+ *                     with scans, dirty pages and runs
+ */
+#include <math.h>
+#include "../test_progs.h"
+#include "../tracer_util.h"
+#include "iodirty_record.h"
+
+#define OPT	"/opt/iodirty/"
+#define TOP	OPT "iodirty-top"
+#define LAB	OPT "iodirty-lab"
+#define MAXL	32
+#define MAXH	4
+
+struct lab_total {
+	unsigned int domain;
+	unsigned long long harvests, dirty, writes;
+	double seconds;
+};
+
+struct lab_out {
+	int pid;
+	unsigned long long iova;
+	unsigned int nr;
+	struct lab_total t[MAXH];
+};
+
+static bool parse_lab(const char *path, struct lab_out *l)
+{
+	char *s = tr_slurp(path), *p;
+
+	memset(l, 0, sizeof(*l));
+	if (!s)
+		return false;
+	p = strstr(s, "iodirty-lab: pid ");
+	if (p)
+		sscanf(p, "iodirty-lab: pid %d,", &l->pid);
+	p = p ? strstr(p, "at iova ") : NULL;
+	if (p)
+		sscanf(p, "at iova %llx", &l->iova);
+	for (p = s; (p = strstr(p, "total domain=")) && l->nr < MAXH; p++) {
+		struct lab_total *t = &l->t[l->nr];
+
+		if (sscanf(p, "total domain=%u harvests=%llu dirty=%llu writes=%llu seconds=%lf",
+			   &t->domain, &t->harvests, &t->dirty, &t->writes, &t->seconds) == 5)
+			l->nr++;
+	}
+	free(s);
+	return l->pid > 0 && l->nr > 0;
+}
+
+/* what one NDJSON line said about one HWPT */
+struct hrow {
+	bool seen;
+	double dirty_pages, dirty_bytes, harvests, dirty_pages_s, harvests_s;
+	double pid, scans, runs, inv, p50, p99, hist_sum;
+	char comm[17];
+};
+
+struct top_out {
+	unsigned int lines;
+	unsigned int hwpt[MAXH], nh;
+	double interval_s[MAXL];
+	struct hrow r[MAXL][MAXH];
+	double records, ring_drops;
+	bool parse_error, foreign;	/* a line that is not JSON; a 5th HWPT */
+	char paths[8192];		/* every key path seen, "\n"-separated */
+};
+
+static int hslot(struct top_out *o, unsigned int hwpt)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nh; i++)
+		if (o->hwpt[i] == hwpt)
+			return i;
+	if (o->nh == MAXH)
+		return -1;
+	o->hwpt[o->nh] = hwpt;
+	return o->nh++;
+}
+
+static bool parse_top(const char *path, struct top_out *o)
+{
+	char *s = tr_slurp(path), *line, *save = NULL;
+
+	memset(o, 0, sizeof(*o));
+	strcpy(o->paths, "\n");
+	if (!s)
+		return false;
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct tr_json *j = tr_json_parse(line), *h, *k, *d;
+		unsigned int n = o->lines;
+
+		if (!j || n == MAXL) {
+			o->parse_error |= !j;
+			tr_json_free(j);
+			continue;
+		}
+		tr_json_paths(j, "", o->paths, sizeof(o->paths));
+		o->interval_s[n] = tr_jnum(j, "interval_s");
+		o->records = tr_jnum(tr_jget(j, "record"), "records");
+		o->ring_drops = tr_jnum(tr_jget(j, "drops"), "ring");
+		h = tr_jget(j, "hwpts");
+		for (k = h ? h->kids : NULL; k; k = k->next) {
+			int i = hslot(o, tr_jnum(k, "hwpt"));
+			struct hrow *r;
+			struct tr_json *c;
+
+			if (i < 0) {
+				o->foreign = true;
+				continue;
+			}
+			r = &o->r[n][i];
+			r->seen = true;
+			r->dirty_pages = tr_jnum(k, "dirty_pages");
+			r->dirty_bytes = tr_jnum(k, "dirty_bytes");
+			r->harvests = tr_jnum(k, "harvests");
+			r->dirty_pages_s = tr_jnum(k, "dirty_pages_s");
+			r->harvests_s = tr_jnum(k, "harvests_s");
+			r->pid = tr_jnum(k, "pid");
+			r->scans = tr_jnum(k, "scans");
+			r->runs = tr_jnum(k, "runs");
+			r->inv = tr_jnum(k, "inv");
+			r->p50 = tr_jnum(k, "lat_p50_us");
+			r->p99 = tr_jnum(k, "lat_p99_us");
+			c = tr_jget(k, "comm");
+			if (c && c->type == TJ_STR)
+				snprintf(r->comm, sizeof(r->comm), "%s", c->str);
+			c = tr_jget(k, "hist");
+			for (d = c ? tr_jget(c, "data") : NULL, d = d ? d->kids : NULL; d; d = d->next)
+				r->hist_sum += tr_jnum(d, "count");
+		}
+		o->lines++;
+		tr_json_free(j);
+	}
+	free(s);
+	return o->lines > 0;
+}
+
+static bool near(double got, double want, double tol)
+{
+	return fabs(got - want) <= tol * fabs(want);
+}
+
+/* start top (argv after the binary), wait until it traces */
+static pid_t start_top(char **argv, const char *out, const char *err)
+{
+	pid_t pid = tr_spawn(argv, out, err);
+
+	if (!ASSERT_GE(pid, 1, "fork iodirty-top"))
+		return -1;
+	if (!ASSERT_TRUE(tr_wait_text(err, "Tracing iodirty harvests", 20000),
+			 "iodirty-top attached")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+static void rate_and_record(void)
+{
+	char *top[] = { TOP, "-j", "--record", "/tmp/tt.rec", "1", "8", NULL };
+	char *lab[] = { LAB, "-n", "2", "-r", "2000", "-t", "250", "-d", "4",
+			"-P", "seq", "-m", "32M", NULL };
+	static struct top_out o;
+	struct lab_out l;
+	struct iodirty_rec_reader *rd = NULL;
+	struct iodirty_rec rec;
+	double rec_bytes[MAXH] = {}, rec_harv[MAXH] = {};
+	unsigned int i, n;
+	pid_t tp;
+	int st;
+
+	tp = start_top(top, "/tmp/tt.json", "/tmp/tt.err");
+	if (tp < 0)
+		return;
+	st = tr_wait(tr_spawn(lab, "/tmp/tt.lab", "/tmp/tt.lab.err"), 30000);
+	ASSERT_EQ(st, 0, "iodirty-lab exit status");
+	ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
+	if (!ASSERT_TRUE(parse_lab("/tmp/tt.lab", &l), "lab output") ||
+	    !ASSERT_EQ(l.nr, 2, "lab domains") ||
+	    !ASSERT_TRUE(parse_top("/tmp/tt.json", &o), "top NDJSON"))
+		return;
+	ASSERT_FALSE(o.parse_error, "every line is JSON");
+	ASSERT_FALSE(o.foreign, "at most the lab's HWPTs");
+	ASSERT_EQ(o.lines, 8, "one object per interval");
+	for (i = 0; i < l.nr; i++) {
+		struct lab_total *t = &l.t[i];
+		double dirty = 0, harv = 0, bytes = 0, mid_pages = 0, mid_harv = 0, mid_s = 0;
+		double lab_rate = t->dirty / t->seconds;
+		int h = hslot(&o, t->domain);
+
+		if (!ASSERT_GE(h, 0, "slot"))
+			return;
+		/* the lab's own rate: its workload runs at 2000 writes/s */
+		ASSERT_TRUE(near(lab_rate, 2000, 0.25), "lab dirtied ~2000 pages/s (25 %)");
+		for (n = 0; n < o.lines; n++) {
+			struct hrow *r = &o.r[n][h];
+
+			if (!r->seen)
+				continue;
+			dirty += r->dirty_pages;
+			harv += r->harvests;
+			bytes += r->dirty_bytes;
+			ASSERT_TRUE(near(r->dirty_pages_s, r->dirty_pages / o.interval_s[n], 0.005) ||
+				    (!r->dirty_pages && !r->dirty_pages_s), "pages/s = pages / interval_s");
+			ASSERT_TRUE(near(r->harvests_s, r->harvests / o.interval_s[n], 0.005),
+				    "harvests/s = harvests / interval_s");
+			ASSERT_EQ(r->pid, l.pid, "row pid is the lab's");
+			ASSERT_STREQ(r->comm, "iodirty-lab", "row comm");
+			ASSERT_EQ(r->hist_sum, r->harvests, "latency histogram counts every harvest");
+			ASSERT_TRUE(r->p50 <= r->p99, "p50 <= p99");
+			/* inside the run: the neighbours saw harvests too */
+			if (n && n + 1 < o.lines && o.r[n - 1][h].harvests >= 3 &&
+			    o.r[n + 1][h].harvests >= 3 && r->harvests) {
+				mid_pages += r->dirty_pages;
+				mid_harv += r->harvests;
+				mid_s += o.interval_s[n];
+				ASSERT_GE(r->inv, 1, "harvests with dirty pages invalidate");
+			}
+		}
+		/* exact: top saw every harvest (the lab's + its domain-ID probe) */
+		ASSERT_EQ(dirty, t->dirty, "top dirty pages == lab's harvested pages");
+		ASSERT_EQ(harv, t->harvests + 1, "top harvests == lab's GETs + 1 probe");
+		ASSERT_EQ(bytes, t->dirty * 4096.0, "dirty bytes = pages * 4 KiB");
+		if (!ASSERT_GE(mid_s, 1.9, "at least 2 intervals inside the run"))
+			continue;
+		ASSERT_TRUE(near(mid_pages / mid_s, lab_rate, 0.15),
+			    "pages/s inside the run == the lab's rate (15 %)");
+		ASSERT_TRUE(near(mid_harv / mid_s, 4.0, 0.15), "harvests/s == 1 / 250 ms (15 %)");
+		if (test__verbose())
+			printf("# domain %u: lab %.0f pages/s, top %.0f pages/s, %.2f harvests/s\n",
+			       t->domain, lab_rate, mid_pages / mid_s, mid_harv / mid_s);
+	}
+
+	/* the recording: every run and every harvest end, as top counted */
+	ASSERT_EQ(o.ring_drops, 0, "no ring drops");
+	if (!ASSERT_OK(iodirty_rec_open("/tmp/tt.rec", &rd), "open the recording"))
+		return;
+	ASSERT_EQ(iodirty_rec_header(rd)->source, IODIRTY_REC_SRC_IODIRTY, "source iodirty");
+	n = 0;
+	while ((st = iodirty_rec_next(rd, &rec)) == 1) {
+		int h = hslot(&o, rec.hwpt_id);
+
+		n++;
+		if (h < 0 || !ASSERT_EQ(rec.page_size, 4096, "record page size"))
+			break;
+		if (rec.type == IODIRTY_REC_DIRTY)
+			rec_bytes[h] += rec.length;
+		else
+			rec_harv[h]++;
+	}
+	if (!ASSERT_EQ(st, 0, "recording reads to a clean end"))
+		printf("# %s\n", iodirty_rec_error(rd));
+	iodirty_rec_free(rd);
+	ASSERT_EQ(n, o.records, "records == what top reported writing");
+	for (i = 0; i < l.nr; i++) {
+		int h = hslot(&o, l.t[i].domain);
+
+		ASSERT_EQ(rec_bytes[h], l.t[i].dirty * 4096.0,
+			  "recorded dirty bytes == top's dirty bytes");
+		ASSERT_EQ(rec_harv[h], l.t[i].harvests + 1, "recorded harvest ends");
+	}
+}
+
+/* shared with json_schema */
+static struct top_out ranges_out;
+static bool ranges_ok;
+
+static void hwpt_ranges(void)
+{
+	char *lab[] = { LAB, "-n", "2", "-r", "3000", "-t", "200", "-d", "5",
+			"-P", "zipf", "-m", "32M", "-s", "7", NULL };
+	char hw[16], *top[] = { TOP, "-j", "-H", "-R", "4", "-g", "1M", "--hwpt", hw,
+				"1", "3", NULL };
+	unsigned long long slice = (32ULL << 20) / 2, start, hot_end;
+	struct tr_json *j;
+	struct lab_out l;
+	char *s, *line, *save = NULL;
+	unsigned int domain, lines = 0;
+	pid_t lp, tp;
+
+	lp = tr_spawn(lab, "/tmp/tr.lab", "/tmp/tr.lab.err");
+	if (!ASSERT_TRUE(tr_wait_text("/tmp/tr.lab", "domains", 20000), "lab started"))
+		goto out_lab;
+	/* the domains are in the first line; the second device's is the last */
+	s = tr_slurp("/tmp/tr.lab");
+	line = s ? strstr(s, "domains ") : NULL;
+	if (!ASSERT_OK_PTR(line, "domains") ||
+	    !ASSERT_EQ(sscanf(line, "domains %*u,%u", &domain), 1, "second domain")) {
+		free(s);
+		goto out_lab;
+	}
+	free(s);
+	snprintf(hw, sizeof(hw), "%u", domain);
+	tp = start_top(top, "/tmp/tr.json", "/tmp/tr.err");
+	if (tp < 0)
+		goto out_lab;
+	ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
+	ASSERT_EQ(tr_wait(lp, 30000), 0, "iodirty-lab exit status");
+	lp = 0;
+	if (!ASSERT_TRUE(parse_lab("/tmp/tr.lab", &l), "lab output") ||
+	    !ASSERT_TRUE(parse_top("/tmp/tr.json", &ranges_out), "top NDJSON"))
+		return;
+	ranges_ok = !ranges_out.parse_error;
+	ASSERT_EQ(ranges_out.nh, 1, "one HWPT");
+	ASSERT_EQ(ranges_out.hwpt[0], domain, "the one asked for");
+	/* device 1 writes [iova + slice, + slice); zipf's hot set: its first 1/8 */
+	start = l.iova + slice;
+	hot_end = start + slice / 8;
+	s = tr_slurp("/tmp/tr.json");
+	for (line = s ? strtok_r(s, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		struct tr_json *r, *k;
+		unsigned int i = 0;
+
+		j = tr_json_parse(line);
+		r = tr_jget(j, "ranges");
+		for (k = r ? r->kids : NULL; k; k = k->next, i++) {
+			double iova = tr_jnum(k, "iova"), end = tr_jnum(k, "end");
+
+			ASSERT_EQ(tr_jnum(k, "hwpt"), domain, "range of the filtered HWPT");
+			ASSERT_TRUE(iova >= start && end <= start + slice, "range inside the slice");
+			ASSERT_EQ(end - iova, 1 << 20, "granule 1 MiB");
+			if (i < 2)
+				ASSERT_TRUE(iova >= start && end <= hot_end,
+					    "the 2 hottest ranges are the zipf hot set");
+		}
+		if (r && r->kids)
+			lines++;
+		tr_json_free(j);
+	}
+	free(s);
+	ASSERT_GE(lines, 2, "intervals with ranges");
+	return;
+out_lab:
+	if (lp > 0)
+		tr_wait(lp, 30000);
+}
+
+static void json_schema(void)
+{
+	char *golden = tr_slurp(OPT "tracer_top.keys"), *want, *p, *line, *save = NULL;
+	unsigned int missing = 0, extra = 0;
+
+	if (!ASSERT_OK_PTR(golden, "golden key list") ||
+	    !ASSERT_TRUE(ranges_ok, "NDJSON of hwpt_ranges (earlier subtest)")) {
+		free(golden);
+		return;
+	}
+	want = calloc(1, strlen(golden) + 2);
+	if (!want)
+		return;
+	strcpy(want, "\n");
+	for (line = strtok_r(golden, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char key[280];
+
+		if (*line == '#' || !*line)
+			continue;
+		strcat(want, line);
+		strcat(want, "\n");
+		snprintf(key, sizeof(key), "\n%s\n", line);
+		if (!strstr(ranges_out.paths, key)) {
+			printf("# missing from the output: %s\n", line);
+			missing++;
+		}
+	}
+	for (p = ranges_out.paths + 1; *p; p = strchr(p, '\n') + 1) {
+		char key[280];
+		int len = strchr(p, '\n') - p;
+
+		snprintf(key, sizeof(key), "\n%.*s\n", len, p);
+		if (!strstr(want, key)) {
+			printf("# not in tracer_top.keys: %.*s\n", len, p);
+			extra++;
+		}
+	}
+	ASSERT_EQ(missing, 0, "documented keys present");
+	ASSERT_EQ(extra, 0, "no undocumented key");
+	free(want);
+	free(golden);
+}
+
+static void pid_filter(void)
+{
+	char pid[16], *top[] = { TOP, "-j", "-p", pid, "1", "2", NULL };
+	char *nosuch[] = { TOP, "-p", "999999", "1", "1", NULL };
+	char *lab[] = { LAB, "-r", "2000", "-t", "200", "-d", "4", "-q", NULL };
+	static struct top_out o;
+	char *err;
+	pid_t lp, tp;
+
+	/* init (PID 1) is alive and never harvests */
+	snprintf(pid, sizeof(pid), "%d", 1);
+	lp = tr_spawn(lab, "/tmp/tp.lab", "/tmp/tp.lab.err");
+	tp = start_top(top, "/tmp/tp.json", "/tmp/tp.err");
+	if (tp >= 0) {
+		ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
+		if (ASSERT_TRUE(parse_top("/tmp/tp.json", &o), "NDJSON")) {
+			ASSERT_EQ(o.lines, 2, "two intervals");
+			ASSERT_EQ(o.nh, 0, "no rows for a PID that does not harvest");
+		}
+		ASSERT_TRUE(tr_wait_text("/tmp/tp.err", "no harvest by PID 1", 0),
+			    "says there was no match");
+	}
+	ASSERT_EQ(tr_wait(lp, 30000), 0, "iodirty-lab exit status");
+	ASSERT_NEQ(tr_wait(tr_spawn(nosuch, "/tmp/tp.out", "/tmp/tp.err2"), 20000), 0,
+		   "-p of no process fails");
+	err = tr_slurp("/tmp/tp.err2");
+	ASSERT_TRUE(err && strstr(err, "-p 999999: no such process"), "names the PID");
+	free(err);
+}
+
+static void bad_options(void)
+{
+	static const struct { const char *arg, *msg; } cases[] = {
+		{ "--bogus", "unrecognized option" },
+		{ "-s=nosuch", "unknown sort key 'nosuch'" },
+		{ "-g=3000", "invalid granule '3000'" },
+		{ "0", "invalid interval '0'" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char arg[32], *argv[4] = { TOP, arg, NULL }, *err, *eq;
+		int st;
+
+		snprintf(arg, sizeof(arg), "%s", cases[i].arg);
+		eq = strchr(arg, '=');
+		if (eq) {	/* "-s=x" means "-s" "x" */
+			*eq = 0;
+			argv[2] = eq + 1;
+			argv[3] = NULL;
+		}
+		st = tr_wait(tr_spawn(argv, "/tmp/tb.out", "/tmp/tb.err"), 20000);
+		ASSERT_NEQ(st, 0, cases[i].arg);
+		err = tr_slurp("/tmp/tb.err");
+		if (!ASSERT_TRUE(err && strstr(err, cases[i].msg), cases[i].msg))
+			printf("# stderr: %s\n", err ? err : "(none)");
+		free(err);
+	}
+}
+
+static void with_demo(void)
+{
+	char *top[] = { TOP, "-j", "1", "6", NULL };
+	char *demo[] = { OPT "iodirty-demo", "-x", "-s", "3", "-m", "16", NULL };
+	static struct top_out o;
+	double scans = 0, dirty = 0, runs = 0;
+	unsigned int n, h;
+	pid_t tp, dp;
+
+	tp = start_top(top, "/tmp/td.json", "/tmp/td.err");
+	if (tp < 0)
+		return;
+	dp = tr_spawn(demo, "/tmp/td.demo", "/tmp/td.demo.err");
+	ASSERT_EQ(tr_wait(dp, 60000), 0, "iodirty-demo exit status");
+	ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
+	if (!ASSERT_TRUE(parse_top("/tmp/td.json", &o), "NDJSON"))
+		return;
+	for (n = 0; n < o.lines; n++)
+		for (h = 0; h < o.nh; h++) {
+			scans += o.r[n][h].scans;
+			dirty += o.r[n][h].dirty_pages;
+			runs += o.r[n][h].runs;
+		}
+	ASSERT_GE(scans, 3, "background scans seen");
+	ASSERT_GE(dirty, 1, "dirty pages seen");
+	ASSERT_GE(runs, 1, "dirty runs seen");
+}
+
+DEFINE_TEST(tracer_top)
+{
+	if (test__start_subtest("rate_and_record"))
+		rate_and_record();
+	if (test__start_subtest("hwpt_ranges"))
+		hwpt_ranges();
+	if (test__start_subtest("json_schema"))
+		json_schema();
+	if (test__start_subtest("pid_filter"))
+		pid_filter();
+	if (test__start_subtest("bad_options"))
+		bad_options();
+	if (test__start_subtest("with_demo"))
+		with_demo();
+}
