@@ -15,8 +15,11 @@
  * The per-period lines are the ground truth a tracer is checked against
  * (selftests/vm/prog_tests/tracer_top.c): "dirty" is the popcount of the
  * bitmap GET_DIRTY_BITMAP returned, "writes" the workload's writes since
- * the previous period.  "domain" is the HWPT's global ID, the one the
- * tracepoints and iodirty-top show (HWPT object IDs are per file).
+ * the previous period, start_ns/end_ns the CLOCK_MONOTONIC time before
+ * and after the GET (so a test can tell which tracer interval holds it).
+ * "domain" is the HWPT's global ID, the one the tracepoints and
+ * iodirty-top show (HWPT object IDs are per file); it comes from one
+ * counters-only NO_CLEAR harvest per HWPT at setup, printed as period 0.
  */
 #include <argp.h>
 #include <errno.h>
@@ -189,6 +192,7 @@ static void sig_handler(int sig) { exiting = 1; }
 
 struct lab_dev {
 	__u32 dev, hwpt, domain;
+	unsigned long long probe_start, probe_end;	/* domain_id()'s harvest */
 	bool attached, tracking, running;
 	__u64 slice_iova, slice_len;
 	__u64 writes_seen;		/* workload writes at the last period */
@@ -215,6 +219,14 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int fail(const char *what, int err)
 {
 	fprintf(stderr, "iodirty-lab: %s: %s\n", what, iodirty_strerror(err));
@@ -238,8 +250,11 @@ static int domain_id(struct lab_dev *d)
 		.iova = LAB_IOVA, .length = env.page_size,
 		.page_size = env.page_size,
 	};
-	int err = iodirty_harvest(lab.fd, &h);
+	int err;
 
+	d->probe_start = mono_ns();
+	err = iodirty_harvest(lab.fd, &h);
+	d->probe_end = mono_ns();
 	d->domain = h.out_domain_id;
 	return err;
 }
@@ -337,6 +352,7 @@ static int harvest_all(double t0, bool last)
 		struct iodirty_workload w = { .size = sizeof(w),
 			.op = IODIRTY_WORKLOAD_STATUS, .dev_id = d->dev };
 		__u64 dirty, writes;
+		unsigned long long m0, m1;
 		double g0, g1;
 
 		/* writes first: a write after this point shows up next period */
@@ -351,8 +367,10 @@ static int harvest_all(double t0, bool last)
 		}
 		memset(lab.bitmap, 0, lab.bitmap_bytes);
 		g0 = now_s();
+		m0 = mono_ns();
 		err = iodirty_get_dirty_bitmap(lab.fd, d->hwpt, LAB_IOVA, env.mem,
 					       env.page_size, lab.bitmap, 0);
+		m1 = mono_ns();
 		g1 = now_s();
 		if (err)
 			return fail("GET_DIRTY_BITMAP", err);
@@ -361,10 +379,11 @@ static int harvest_all(double t0, bool last)
 		d->writes_total += writes;
 		d->harvests++;
 		if (!env.quiet)
-			printf("%9.3f period=%llu domain=%u dirty=%llu writes=%llu get_us=%.0f%s\n",
+			printf("%9.3f period=%llu domain=%u dirty=%llu writes=%llu get_us=%.0f "
+			       "start_ns=%llu end_ns=%llu%s\n",
 			       g1 - t0, lab.periods, d->domain,
 			       (unsigned long long)dirty, (unsigned long long)writes,
-			       (g1 - g0) * 1e6, last ? " last" : "");
+			       (g1 - g0) * 1e6, m0, m1, last ? " last" : "");
 	}
 	fflush(stdout);
 	return 0;
@@ -445,6 +464,12 @@ int main(int argc, char **argv)
 		for (i = 0; i < lab.nr; i++)
 			printf("%c%u", i ? ',' : ' ', lab.d[i].domain);
 		printf("\n");
+		/* the domain-ID harvests, in the format of the period lines */
+		for (i = 0; i < lab.nr && !env.quiet; i++)
+			printf("%9.3f period=0 domain=%u dirty=0 writes=0 get_us=%.0f "
+			       "start_ns=%llu end_ns=%llu probe\n", 0.0, lab.d[i].domain,
+			       (lab.d[i].probe_end - lab.d[i].probe_start) / 1e3,
+			       lab.d[i].probe_start, lab.d[i].probe_end);
 		fflush(stdout);
 	}
 	t0 = now_s();

@@ -294,13 +294,17 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* Flip the generation and wait until no program still writes the old one. */
-static __u32 flip_gen(void)
+/*
+ * Flip the generation and wait until no program still writes the old one.
+ * *at is when the flip happened: the interval's end (CLOCK_MONOTONIC).
+ */
+static __u32 flip_gen(__u64 *at)
 {
 	__u32 old = __atomic_load_n(&obj->bss->cur_gen, __ATOMIC_SEQ_CST) & 1;
 	int i;
 
 	__atomic_store_n(&obj->bss->cur_gen, old ^ 1, __ATOMIC_SEQ_CST);
+	*at = mono_ns();
 	for (i = 0; i < 1000 && __atomic_load_n(&obj->bss->inflight[old], __ATOMIC_SEQ_CST); i++)
 		usleep(100);
 	return old;
@@ -371,6 +375,7 @@ static __u64 hist_pct(const __u32 *h, double pct)
 }
 
 static double g_secs;
+static __u64 mono_end;	/* CLOCK_MONOTONIC at the end of the interval */
 
 static double sort_val(const struct row *r)
 {
@@ -515,8 +520,9 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 
 	if (env.json) {
 		printf("{\"type\":\"interval\",\"time\":\"%s\",\"ts_ns\":%llu,"
-		       "\"interval_s\":%.6f,\"cumulative\":%s,\"source\":\"iodirty\",",
-		       tbuf, (unsigned long long)realtime_ns, secs,
+		       "\"mono_ns\":%llu,\"interval_s\":%.6f,\"cumulative\":%s,"
+		       "\"source\":\"iodirty\",",
+		       tbuf, (unsigned long long)realtime_ns, (unsigned long long)mono_end, secs,
 		       env.noclear ? "true" : "false");
 		printf("\"totals\":{\"hwpts\":%u,\"dirty_pages\":%llu,\"dirty_bytes\":%llu,"
 		       "\"dirty_pages_s\":%.3f,\"dirty_mb_s\":%.6f,\"harvests\":%llu,"
@@ -731,13 +737,18 @@ int main(int argc, char **argv)
 				nanosleep(&ts, NULL);
 			}
 		}
-		gen = env.noclear ? 0 : flip_gen();
+		if (env.noclear) {
+			gen = 0;
+			now = mono_ns();
+		} else {
+			gen = flip_gen(&now);
+		}
 		if (rb)
 			ring_buffer__consume(rb);
 		drain(gen);
-		now = mono_ns();
 		secs = (env.noclear ? now - start : now - last) / 1e9;
 		last = now;
+		mono_end = now;
 		clock_gettime(CLOCK_REALTIME, &rt);
 		localtime_r(&rt.tv_sec, &tm);
 		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);

@@ -6,13 +6,14 @@
  * period; tolerances are stated at each check.
  *
  *   rate_and_record   lab 2 devices, seq, 2000 writes/s, period 250 ms, 4 s:
- *                     per-HWPT dirty pages and harvests over all intervals
- *                     equal the lab's exactly; pages/s of the intervals
- *                     inside the run within 15 % of the lab's mean rate,
- *                     harvests/s within 15 % of 4/s; each line's rate is
- *                     its count / interval_s (0.5 %); pid/comm are the
- *                     lab's; the --record file reads back cleanly and its
- *                     dirty bytes and harvests equal what top reported
+ *                     in every interval, per HWPT, dirty pages and
+ *                     harvests equal the lab's GETs inside it (a GET
+ *                     straddling the interval's end may count on either
+ *                     side), pages/s and harvests/s are those over
+ *                     interval_s (0.5 %); over the run they equal the
+ *                     lab's totals exactly; pid/comm are the lab's; the
+ *                     --record file reads back cleanly and its dirty bytes
+ *                     and harvests equal what top reported
  *   hwpt_ranges       --hwpt D -R 4 -g 1M on a zipf lab: only D's rows and
  *                     ranges; the 2 hottest are the 2 MiB hot set at the
  *                     start of D's device slice
@@ -83,6 +84,7 @@ struct top_out {
 	unsigned int lines;
 	unsigned int hwpt[MAXH], nh;
 	double interval_s[MAXL];
+	unsigned long long mono_ns[MAXL];
 	struct hrow r[MAXL][MAXH];
 	double records, ring_drops;
 	bool parse_error, foreign;	/* a line that is not JSON; a 5th HWPT */
@@ -121,6 +123,7 @@ static bool parse_top(const char *path, struct top_out *o)
 		}
 		tr_json_paths(j, "", o->paths, sizeof(o->paths));
 		o->interval_s[n] = tr_jnum(j, "interval_s");
+		o->mono_ns[n] = tr_jnum(j, "mono_ns");
 		o->records = tr_jnum(tr_jget(j, "record"), "records");
 		o->ring_drops = tr_jnum(tr_jget(j, "drops"), "ring");
 		h = tr_jget(j, "hwpts");
@@ -160,11 +163,6 @@ static bool parse_top(const char *path, struct top_out *o)
 	return o->lines > 0;
 }
 
-static bool near(double got, double want, double tol)
-{
-	return fabs(got - want) <= tol * fabs(want);
-}
-
 /* start top (argv after the binary), wait until it traces */
 static pid_t start_top(char **argv, const char *out, const char *err)
 {
@@ -181,26 +179,55 @@ static pid_t start_top(char **argv, const char *out, const char *err)
 	return pid;
 }
 
+/* the lab's GETs (and its period-0 domain probes) with their times */
+struct lab_get {
+	unsigned int domain;
+	unsigned long long dirty, start_ns, end_ns;
+};
+
+static unsigned int parse_gets(const char *path, struct lab_get *g, unsigned int max)
+{
+	char *s = tr_slurp(path), *p;
+	unsigned int n = 0;
+
+	for (p = s; p && (p = strstr(p, " period=")) && n < max; p++)
+		if (sscanf(p, " period=%*u domain=%u dirty=%llu writes=%*u get_us=%*f "
+			   "start_ns=%llu end_ns=%llu", &g[n].domain, &g[n].dirty,
+			   &g[n].start_ns, &g[n].end_ns) == 4)
+			n++;
+	free(s);
+	return n;
+}
+
+/*
+ * Interval n of top ends at mono_ns[n] (its generation flip) and starts
+ * at the previous flip.  A GET entirely inside it must be counted there;
+ * one that straddles a flip may be on either side: so top's count lies in
+ * [GETs inside, GETs overlapping].  That holds however the guest is
+ * scheduled (TCG on a loaded host stalls it for seconds).
+ */
 static void rate_and_record(void)
 {
 	char *top[] = { TOP, "-j", "--record", "/tmp/tt.rec", "1", "8", NULL };
 	char *lab[] = { LAB, "-n", "2", "-r", "2000", "-t", "250", "-d", "4",
 			"-P", "seq", "-m", "32M", NULL };
 	static struct top_out o;
+	static struct lab_get g[512];
 	struct lab_out l;
 	struct iodirty_rec_reader *rd = NULL;
 	struct iodirty_rec rec;
 	double rec_bytes[MAXH] = {}, rec_harv[MAXH] = {};
-	unsigned int i, n;
+	unsigned int i, n, k, ng, busy;
 	pid_t tp;
 	int st;
 
 	tp = start_top(top, "/tmp/tt.json", "/tmp/tt.err");
 	if (tp < 0)
 		return;
-	st = tr_wait(tr_spawn(lab, "/tmp/tt.lab", "/tmp/tt.lab.err"), 30000);
+	st = tr_wait(tr_spawn(lab, "/tmp/tt.lab", "/tmp/tt.lab.err"), 60000);
 	ASSERT_EQ(st, 0, "iodirty-lab exit status");
-	ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
+	ASSERT_EQ(tr_wait(tp, 60000), 0, "iodirty-top exit status");
+	ng = parse_gets("/tmp/tt.lab", g, 512);
 	if (!ASSERT_TRUE(parse_lab("/tmp/tt.lab", &l), "lab output") ||
 	    !ASSERT_EQ(l.nr, 2, "lab domains") ||
 	    !ASSERT_TRUE(parse_top("/tmp/tt.json", &o), "top NDJSON"))
@@ -210,51 +237,70 @@ static void rate_and_record(void)
 	ASSERT_EQ(o.lines, 8, "one object per interval");
 	for (i = 0; i < l.nr; i++) {
 		struct lab_total *t = &l.t[i];
-		double dirty = 0, harv = 0, bytes = 0, mid_pages = 0, mid_harv = 0, mid_s = 0;
-		double lab_rate = t->dirty / t->seconds;
+		double dirty = 0, harv = 0, bytes = 0, gets = 0;
 		int h = hslot(&o, t->domain);
 
 		if (!ASSERT_GE(h, 0, "slot"))
 			return;
-		/* the lab's own rate: its workload runs at 2000 writes/s */
-		ASSERT_TRUE(near(lab_rate, 2000, 0.25), "lab dirtied ~2000 pages/s (25 %)");
+		for (k = 0; k < ng; k++)
+			gets += g[k].domain == t->domain;
+		ASSERT_EQ(gets, t->harvests + 1, "lab lines: every GET and the probe");
+		busy = 0;
 		for (n = 0; n < o.lines; n++) {
 			struct hrow *r = &o.r[n][h];
+			double secs = o.interval_s[n];
+			unsigned long long end = o.mono_ns[n];
+			unsigned long long start = n ? o.mono_ns[n - 1] : end - secs * 1e9;
+			double in_d = 0, over_d = 0, in_h = 0, over_h = 0;
 
+			for (k = 0; k < ng; k++) {
+				if (g[k].domain != t->domain)
+					continue;
+				if (g[k].start_ns >= start && g[k].end_ns <= end) {
+					in_d += g[k].dirty;
+					in_h++;
+				}
+				if (g[k].end_ns > start && g[k].start_ns < end) {
+					over_d += g[k].dirty;
+					over_h++;
+				}
+			}
+			busy += in_h > 0;
+			if (test__verbose())
+				printf("# domain %u interval %u: %.3f s, top %.0f pages %.0f harvests, "
+				       "lab [%.0f, %.0f] pages [%.0f, %.0f] harvests\n", t->domain, n,
+				       secs, r->dirty_pages, r->harvests, in_d, over_d, in_h, over_h);
+			ASSERT_TRUE(r->dirty_pages >= in_d && r->dirty_pages <= over_d,
+				    "interval's dirty pages == the lab's GETs in it");
+			ASSERT_TRUE(r->harvests >= in_h && r->harvests <= over_h,
+				    "interval's harvests == the lab's GETs in it");
+			/* the rates: the lab's pages (harvests) over the interval, 0.5 % */
+			ASSERT_TRUE(r->dirty_pages_s >= in_d / secs * 0.995 &&
+				    r->dirty_pages_s <= over_d / secs * 1.005,
+				    "pages/s == the lab's pages in the interval / interval_s");
+			ASSERT_TRUE(r->harvests_s >= in_h / secs * 0.995 &&
+				    r->harvests_s <= over_h / secs * 1.005,
+				    "harvests/s == the lab's GETs in the interval / interval_s");
 			if (!r->seen)
 				continue;
 			dirty += r->dirty_pages;
 			harv += r->harvests;
 			bytes += r->dirty_bytes;
-			ASSERT_TRUE(near(r->dirty_pages_s, r->dirty_pages / o.interval_s[n], 0.005) ||
-				    (!r->dirty_pages && !r->dirty_pages_s), "pages/s = pages / interval_s");
-			ASSERT_TRUE(near(r->harvests_s, r->harvests / o.interval_s[n], 0.005),
-				    "harvests/s = harvests / interval_s");
 			ASSERT_EQ(r->pid, l.pid, "row pid is the lab's");
 			ASSERT_STREQ(r->comm, "iodirty-lab", "row comm");
 			ASSERT_EQ(r->hist_sum, r->harvests, "latency histogram counts every harvest");
 			ASSERT_TRUE(r->p50 <= r->p99, "p50 <= p99");
-			/* inside the run: the neighbours saw harvests too */
-			if (n && n + 1 < o.lines && o.r[n - 1][h].harvests >= 3 &&
-			    o.r[n + 1][h].harvests >= 3 && r->harvests) {
-				mid_pages += r->dirty_pages;
-				mid_harv += r->harvests;
-				mid_s += o.interval_s[n];
+			if (r->dirty_pages)
 				ASSERT_GE(r->inv, 1, "harvests with dirty pages invalidate");
-			}
 		}
+		ASSERT_GE(busy, 2, "intervals with a whole GET in them");
 		/* exact: top saw every harvest (the lab's + its domain-ID probe) */
 		ASSERT_EQ(dirty, t->dirty, "top dirty pages == lab's harvested pages");
 		ASSERT_EQ(harv, t->harvests + 1, "top harvests == lab's GETs + 1 probe");
 		ASSERT_EQ(bytes, t->dirty * 4096.0, "dirty bytes = pages * 4 KiB");
-		if (!ASSERT_GE(mid_s, 1.9, "at least 2 intervals inside the run"))
-			continue;
-		ASSERT_TRUE(near(mid_pages / mid_s, lab_rate, 0.15),
-			    "pages/s inside the run == the lab's rate (15 %)");
-		ASSERT_TRUE(near(mid_harv / mid_s, 4.0, 0.15), "harvests/s == 1 / 250 ms (15 %)");
-		if (test__verbose())
-			printf("# domain %u: lab %.0f pages/s, top %.0f pages/s, %.2f harvests/s\n",
-			       t->domain, lab_rate, mid_pages / mid_s, mid_harv / mid_s);
+		/* the lab itself (not checked: a loaded host slows its kthread) */
+		printf("# domain %u: lab %.0f pages/s over %.2f s (asked 2000 writes/s)\n",
+		       t->domain, t->dirty / t->seconds, t->seconds);
 	}
 
 	/* the recording: every run and every harvest end, as top counted */
