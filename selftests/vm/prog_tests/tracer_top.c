@@ -21,12 +21,15 @@
  *   pid_filter        -p of a live process that harvests nothing: no rows,
  *                     a message; -p of no process: non-zero exit
  *   bad_options       unknown option, bad sort key, bad granule, interval 0
+ *   no_privileges     without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN: exit 1 and a
+ *                     message naming the capabilities
  *   with_demo         iodirty-demo -x (workload + background scanner): rows
  *                     with scans, dirty pages and runs
  */
 #include <math.h>
 #include "../test_progs.h"
 #include "../tracer_util.h"
+#include "../proc_util.h"
 #include "iodirty_record.h"
 
 #define OPT	"/opt/iodirty/"
@@ -510,6 +513,32 @@ static void bad_options(void)
 	}
 }
 
+/* without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (dropped from the bounding set) */
+static void no_privileges(void)
+{
+	static const int caps[] = { CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN };
+	char *argv[] = { TOP, "1", "1", NULL }, *err;
+	pid_t pid = fork();
+
+	if (!pid) {
+		int fe = open("/tmp/tn.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fe < 0 || proc_drop_caps(caps, 3))
+			_exit(126);
+		dup2(fe, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (!ASSERT_GE(pid, 1, "fork"))
+		return;
+	ASSERT_EQ(tr_wait(pid, 20000), 1, "exit status 1");
+	err = tr_slurp("/tmp/tn.err");
+	if (!ASSERT_TRUE(err && strstr(err, "needs CAP_BPF and CAP_PERFMON"),
+			 "message names the capabilities"))
+		printf("# stderr: %s\n", err ? err : "(none)");
+	free(err);
+}
+
 static void with_demo(void)
 {
 	char *top[] = { TOP, "-j", "1", "6", NULL };
@@ -550,6 +579,8 @@ DEFINE_TEST(tracer_top)
 		pid_filter();
 	if (test__start_subtest("bad_options"))
 		bad_options();
+	if (test__start_subtest("no_privileges"))
+		no_privileges();
 	if (test__start_subtest("with_demo"))
 		with_demo();
 }
