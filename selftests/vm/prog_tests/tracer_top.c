@@ -16,7 +16,8 @@
  *                     and harvests equal what top reported
  *   hwpt_ranges       --hwpt D -R 4 -g 1M on a zipf lab: only D's rows and
  *                     ranges; the 2 hottest are the 2 MiB hot set at the
- *                     start of D's device slice
+ *                     start of D's device slice; the lab, ended by SIGTERM,
+ *                     exits 0 with its totals
  *   json_schema       the key paths of that NDJSON == selftests/vm/tracer_top.keys
  *   pid_filter        -p of a live process that harvests nothing: no rows,
  *                     a message; -p of no process: non-zero exit
@@ -173,7 +174,8 @@ static pid_t start_top(char **argv, const char *out, const char *err)
 
 	if (!ASSERT_GE(pid, 1, "fork iodirty-top"))
 		return -1;
-	if (!ASSERT_TRUE(tr_wait_text(err, "Tracing iodirty harvests", 20000),
+	/* loading takes seconds under TCG, more with the debug kernel's KASAN */
+	if (!ASSERT_TRUE(tr_wait_text(err, "Tracing iodirty harvests", 120000),
 			 "iodirty-top attached")) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -342,7 +344,8 @@ static bool ranges_ok;
 
 static void hwpt_ranges(void)
 {
-	char *lab[] = { LAB, "-n", "2", "-r", "3000", "-t", "200", "-d", "5",
+	/* runs until SIGTERM: top may take long to attach (debug kernel) */
+	char *lab[] = { LAB, "-n", "2", "-r", "3000", "-t", "200",
 			"-P", "zipf", "-m", "32M", "-s", "7", NULL };
 	char hw[16], *top[] = { TOP, "-j", "-H", "-R", "4", "-g", "1M", "--hwpt", hw,
 				"1", "3", NULL };
@@ -369,8 +372,9 @@ static void hwpt_ranges(void)
 	tp = start_top(top, "/tmp/tr.json", "/tmp/tr.err");
 	if (tp < 0)
 		goto out_lab;
-	ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
-	ASSERT_EQ(tr_wait(lp, 30000), 0, "iodirty-lab exit status");
+	ASSERT_EQ(tr_wait(tp, 60000), 0, "iodirty-top exit status");
+	kill(lp, SIGTERM);
+	ASSERT_EQ(tr_wait(lp, 60000), 0, "iodirty-lab exits 0 at SIGTERM");
 	lp = 0;
 	if (!ASSERT_TRUE(parse_lab("/tmp/tr.lab", &l), "lab output") ||
 	    !ASSERT_TRUE(parse_top("/tmp/tr.json", &ranges_out), "top NDJSON"))
@@ -406,8 +410,10 @@ static void hwpt_ranges(void)
 	ASSERT_GE(lines, 2, "intervals with ranges");
 	return;
 out_lab:
-	if (lp > 0)
-		tr_wait(lp, 30000);
+	if (lp > 0) {
+		kill(lp, SIGTERM);
+		tr_wait(lp, 60000);
+	}
 }
 
 static void json_schema(void)
@@ -467,7 +473,7 @@ static void pid_filter(void)
 	lp = tr_spawn(lab, "/tmp/tp.lab", "/tmp/tp.lab.err");
 	tp = start_top(top, "/tmp/tp.json", "/tmp/tp.err");
 	if (tp >= 0) {
-		ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
+		ASSERT_EQ(tr_wait(tp, 60000), 0, "iodirty-top exit status");
 		if (ASSERT_TRUE(parse_top("/tmp/tp.json", &o), "NDJSON")) {
 			ASSERT_EQ(o.lines, 2, "two intervals");
 			ASSERT_EQ(o.nh, 0, "no rows for a PID that does not harvest");
@@ -475,7 +481,7 @@ static void pid_filter(void)
 		ASSERT_TRUE(tr_wait_text("/tmp/tp.err", "no harvest by PID 1", 0),
 			    "says there was no match");
 	}
-	ASSERT_EQ(tr_wait(lp, 30000), 0, "iodirty-lab exit status");
+	ASSERT_EQ(tr_wait(lp, 60000), 0, "iodirty-lab exit status");
 	ASSERT_NEQ(tr_wait(tr_spawn(nosuch, "/tmp/tp.out", "/tmp/tp.err2"), 20000), 0,
 		   "-p of no process fails");
 	err = tr_slurp("/tmp/tp.err2");
@@ -553,7 +559,7 @@ static void with_demo(void)
 		return;
 	dp = tr_spawn(demo, "/tmp/td.demo", "/tmp/td.demo.err");
 	ASSERT_EQ(tr_wait(dp, 60000), 0, "iodirty-demo exit status");
-	ASSERT_EQ(tr_wait(tp, 30000), 0, "iodirty-top exit status");
+	ASSERT_EQ(tr_wait(tp, 60000), 0, "iodirty-top exit status");
 	if (!ASSERT_TRUE(parse_top("/tmp/td.json", &o), "NDJSON"))
 		return;
 	for (n = 0; n < o.lines; n++)
