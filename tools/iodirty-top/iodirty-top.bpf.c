@@ -22,7 +22,8 @@ const volatile bool targ_record = false;	/* --record */
 
 __u32 cur_gen;
 __s64 inflight[2];
-__u64 drops_hwpt, drops_range, drops_ring, drops_thread;
+__u64 drops_hwpt, drops_range, drops_thread;
+__u64 drops_ring[2];	/* per generation, drained with the counters */
 __u64 ranges_truncated, runs_unlabelled;
 
 const struct top_stats zero_stats;
@@ -189,7 +190,7 @@ int BPF_PROG(top_harvest_end, u64 hwpt_id, u64 leaves, u64 dirty_leaves,
 			slot = TOP_MAX_SLOTS - 1;
 		__sync_fetch_and_add(&s->hist[slot], 1);
 	}
-	gen_exit(g);
+	/* inside the generation: user space counts records per interval */
 	if (targ_record) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (e) {
@@ -200,12 +201,14 @@ int BPF_PROG(top_harvest_end, u64 hwpt_id, u64 leaves, u64 dirty_leaves,
 			e->page_size = ps;
 			e->dirty_bytes = dirty_bytes;
 			e->type = TOP_EV_HARVEST;
+			e->gen = g;
 			e->ret = ret;
 			bpf_ringbuf_submit(e, 0);
 		} else {
-			__sync_fetch_and_add(&drops_ring, 1);
+			__sync_fetch_and_add(&drops_ring[g & 1], 1);
 		}
 	}
+	gen_exit(g);
 	bpf_map_delete_elem(&threads, &tid);
 	return 0;
 }
@@ -263,27 +266,26 @@ int BPF_PROG(top_dirty_run, u64 hwpt_id, u64 iova, u64 length, u64 scan_seq)
 		if (i == TOP_RUN_BUCKETS)
 			__sync_fetch_and_add(&ranges_truncated, 1);
 	}
-	gen_exit(g);
-	if (targ_record) {
-		if (!ps) {
-			__sync_fetch_and_add(&runs_unlabelled, 1);
-			return 0;
-		}
+	if (targ_record && !ps) {
+		__sync_fetch_and_add(&runs_unlabelled, 1);
+	} else if (targ_record) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (!e) {
-			__sync_fetch_and_add(&drops_ring, 1);
-			return 0;
+		if (e) {
+			e->time_ns = bpf_ktime_get_ns();
+			e->hwpt = hwpt_id;
+			e->iova = iova;
+			e->length = length;
+			e->page_size = ps;
+			e->dirty_bytes = 0;
+			e->type = TOP_EV_DIRTY;
+			e->gen = g;
+			e->ret = 0;
+			bpf_ringbuf_submit(e, 0);
+		} else {
+			__sync_fetch_and_add(&drops_ring[g & 1], 1);
 		}
-		e->time_ns = bpf_ktime_get_ns();
-		e->hwpt = hwpt_id;
-		e->iova = iova;
-		e->length = length;
-		e->page_size = ps;
-		e->dirty_bytes = 0;
-		e->type = TOP_EV_DIRTY;
-		e->ret = 0;
-		bpf_ringbuf_submit(e, 0);
 	}
+	gen_exit(g);
 	return 0;
 }
 

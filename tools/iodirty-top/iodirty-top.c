@@ -251,6 +251,8 @@ static bool warned_nomatch;
 /* record state */
 static struct iodirty_rec_writer *rec_w;
 static __u64 rec_mono_start, rec_last, rec_records, rec_scans_skipped;
+/* per generation: records written, not yet reported (JSON record.records) */
+static __u64 rec_pending[2], rec_drops, rec_reported;
 static int rec_err;
 
 static __u64 mono_ns(void)
@@ -291,6 +293,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	rec_records++;
+	rec_pending[e->gen & 1]++;
 	return 0;
 }
 
@@ -534,9 +537,9 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 		       (unsigned long long)t.inv_bytes);
 		printf("\"drops\":{\"hwpt\":%llu,\"range\":%llu,\"ring\":%llu,\"thread\":%llu,"
 		       "\"ranges_truncated\":%llu,\"runs_unlabelled\":%llu},",
-		       b->drops_hwpt, b->drops_range, b->drops_ring, b->drops_thread,
+		       b->drops_hwpt, b->drops_range, rec_drops, b->drops_thread,
 		       b->ranges_truncated, b->runs_unlabelled);
-		printf("\"record\":{\"records\":%llu},", (unsigned long long)rec_records);
+		printf("\"record\":{\"records\":%llu},", (unsigned long long)rec_reported);
 		printf("\"hwpts\":[");
 		for (i = 0; i < n; i++) {
 			const struct row *r = &rows[i];
@@ -582,7 +585,7 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 	printf("iodirty: %u HWPTs, %.0f dirty pages/s, %.2f MB/s, %.1f harvests/s, "
 	       "%llu inv, drops %llu\n", nr_rows, t.dirty_pages / secs,
 	       t.dirty_bytes / MiB / secs, t.harvests / secs, (unsigned long long)t.inv,
-	       b->drops_hwpt + b->drops_range + b->drops_ring + b->drops_thread);
+	       b->drops_hwpt + b->drops_range + rec_drops + b->drops_thread);
 	printf("%6s %7s %-16s %10s %8s %7s %7s %7s %10s %9s %7s %9s\n", "HWPT", "PID",
 	       "COMM", "PAGES/s", "MB/s", "HARV/s", "P50us", "P99us", "BITMAP_B",
 	       "CLEARED", "INV", "INV_KiB");
@@ -708,7 +711,8 @@ int main(int argc, char **argv)
 
 	start = last = mono_ns();
 	deadline = start;
-	while (!exiting && done < env.count) {
+	/* at SIGINT/SIGTERM the interval under way is still reported */
+	while (done < env.count) {
 		char tbuf[16];
 		struct timespec rt;
 		struct tm tm;
@@ -743,8 +747,15 @@ int main(int argc, char **argv)
 		} else {
 			gen = flip_gen(&now);
 		}
+		/*
+		 * Every event of the old generation is in the ring now (programs
+		 * submit before leaving it): consume, then account it.
+		 */
 		if (rb)
 			ring_buffer__consume(rb);
+		rec_reported += rec_pending[gen & 1];
+		rec_pending[gen & 1] = 0;
+		rec_drops += __atomic_exchange_n(&obj->bss->drops_ring[gen & 1], 0, __ATOMIC_SEQ_CST);
 		drain(gen);
 		secs = (env.noclear ? now - start : now - last) / 1e9;
 		last = now;
@@ -753,6 +764,8 @@ int main(int argc, char **argv)
 		localtime_r(&rt.tv_sec, &tm);
 		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
 		print_interval(secs, tbuf, rt.tv_sec * 1000000000ULL + rt.tv_nsec);
+		if (exiting)
+			done = env.count;
 		if (!nr_rows && (env.pid || env.hwpt) && !warned_nomatch) {
 			if (env.pid)
 				fprintf(stderr, "iodirty-top: no harvest by PID %d in this interval\n",
@@ -776,7 +789,8 @@ out:
 		if (env.verbose)
 			fprintf(stderr, "iodirty-top: recorded %llu records, %llu ring drops, "
 				"%llu scan ends skipped\n", (unsigned long long)rec_records,
-				(unsigned long long)obj->bss->drops_ring,
+				(unsigned long long)(rec_drops + obj->bss->drops_ring[0] +
+						     obj->bss->drops_ring[1]),
 				(unsigned long long)rec_scans_skipped);
 	}
 	iodirty_top_bpf__destroy(obj);

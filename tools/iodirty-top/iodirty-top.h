@@ -79,6 +79,8 @@ struct top_event {
 	__u64 dirty_bytes;	/* TOP_EV_HARVEST */
 	__u32 type;
 	__s32 ret;		/* TOP_EV_HARVEST */
+	__u32 gen;		/* generation it was counted in */
+	__u32 __pad;
 };
 
 #endif /* __IODIRTY_TOP_H */
