@@ -208,8 +208,25 @@ void iodirty_hwpt_end_unsafe(struct iodirty_hwpt *hwpt)
 static int harvest_carry_run(void *arg, u64 iova, u64 len)
 {
 	struct iodirty_flush_batch *b = arg;
+	int ret = iodirty_carry_mark(b->hwpt, iova, len);
 
-	return iodirty_carry_mark(b->hwpt, iova, len);
+	if (!ret)
+		trace_iodirty_dirty_run(b->hwpt->gid, iova, len, 0);
+	return ret;
+}
+
+/*
+ * sink.run of a bitmap harvest, set only while iodirty_dirty_run is
+ * traced (an untraced harvest pays no call per run).  A harvest with a
+ * run callback is walked by one thread (harvest_split.c), so tracing runs
+ * keeps large harvests single-threaded.
+ */
+static int harvest_trace_run(void *arg, u64 iova, u64 len)
+{
+	struct iodirty_flush_batch *b = arg;
+
+	trace_iodirty_dirty_run(b->hwpt->gid, iova, len, 0);
+	return 0;
 }
 
 /*
@@ -644,13 +661,16 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	/* counters only: what it clears must still reach the next GET */
 	if (!sink.bitmap && !(h->flags & IODIRTY_HARVEST_NO_CLEAR))
 		sink.run = harvest_carry_run;
+	else if (trace_iodirty_dirty_run_enabled())
+		sink.run = harvest_trace_run;
 	scan_lock = iodirty_scan_mutex(hwpt);
 	if (scan_lock)
 		mutex_lock(scan_lock);
 	down_read(&ioas->rwsem);
 	if (!unsafe)
 		iodirty_hwpt_end_unsafe(hwpt);
-	trace_iodirty_harvest_begin(hwpt->gid, h->iova, h->length, h->flags);
+	trace_iodirty_harvest_begin(hwpt->gid, h->iova, h->length, h->flags,
+				    h->page_size);
 	t0 = ktime_get_ns();
 	/* large ranges are walked by several CPUs (harvest_split.c) */
 	ret = iodirty_harvest_walk(&hwpt->pt, h->iova, h->length,

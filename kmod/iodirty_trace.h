@@ -12,24 +12,33 @@
 
 #include <linux/tracepoint.h>
 
+/*
+ * A GET_DIRTY_BITMAP / IODIRTY_HARVEST of [iova, iova + length) with its
+ * bitmap granule page_size and IODIRTY_HARVEST_* flags, or a background
+ * scan: iova = length = 0, flags = 1 for a FULL scan, page_size the
+ * domain's granule.  page_size lets a tracer count pages and bitmap bytes
+ * and label dirty runs (iodirty-top, its --record).
+ */
 TRACE_EVENT(iodirty_harvest_begin,
-	TP_PROTO(u64 hwpt_id, u64 iova, u64 length, u32 flags),
-	TP_ARGS(hwpt_id, iova, length, flags),
+	TP_PROTO(u64 hwpt_id, u64 iova, u64 length, u32 flags, u64 page_size),
+	TP_ARGS(hwpt_id, iova, length, flags, page_size),
 	TP_STRUCT__entry(
 		__field(u64, hwpt_id)
 		__field(u64, iova)
 		__field(u64, length)
 		__field(u32, flags)
+		__field(u64, page_size)
 	),
 	TP_fast_assign(
 		__entry->hwpt_id = hwpt_id;
 		__entry->iova = iova;
 		__entry->length = length;
 		__entry->flags = flags;
+		__entry->page_size = page_size;
 	),
-	TP_printk("hwpt=%llu iova=0x%llx length=0x%llx flags=0x%x",
+	TP_printk("hwpt=%llu iova=0x%llx length=0x%llx flags=0x%x page_size=0x%llx",
 		  __entry->hwpt_id, __entry->iova, __entry->length,
-		  __entry->flags)
+		  __entry->flags, __entry->page_size)
 );
 
 TRACE_EVENT(iodirty_harvest_end,
@@ -87,6 +96,13 @@ TRACE_EVENT(iodirty_flush,
 		  __entry->by == 2 ? "floor" : __entry->by ? "policy" : "default")
 );
 
+/*
+ * One coalesced dirty run a harvest found, before its leaves' IOTLB
+ * invalidation: from a background scan (scan_seq = the scan's number,
+ * from 1) or, while this event is traced, from GET_DIRTY_BITMAP /
+ * IODIRTY_HARVEST (scan_seq = 0).  Over the runs of one harvest the
+ * lengths add up to its harvest_end dirty_bytes.
+ */
 TRACE_EVENT(iodirty_dirty_run,
 	TP_PROTO(u64 hwpt_id, u64 iova, u64 length, u64 scan_seq),
 	TP_ARGS(hwpt_id, iova, length, scan_seq),

@@ -412,7 +412,8 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 	sink.arg = w;
 
 	iodirty_hwpt_end_unsafe(hwpt);
-	trace_iodirty_harvest_begin(hwpt->gid, 0, 0, full);
+	trace_iodirty_harvest_begin(hwpt->gid, 0, 0, full,
+				    1ULL << hwpt->pt.granule_shift);
 	list_for_each_entry(a, &ioas->areas, node) {
 		u64 iova = a->iova, end = a->iova + a->length;
 

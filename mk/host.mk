@@ -21,7 +21,7 @@ HOST_SANFLAGS ?= -O1 -g -std=gnu11 -Wall -Wextra -Werror -pthread \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 # tests also run under ASan+UBSan by host-check (suite name gets "-asan")
-HOST_SAN_TESTS ?= test_diff test_ops test_race
+HOST_SAN_TESTS ?= test_diff test_ops test_race test_record
 
 HOST_DIR := $(BUILD)/host
 HOST_OBJ := $(HOST_DIR)/obj
@@ -39,6 +39,11 @@ HOST_TESTS := $(HOST_TEST_SRCS:selftests/host/%.c=$(HOST_DIR)/%)
 HOST_SAN_BINS := $(addprefix $(HOST_DIR)/san/,\
 	$(filter $(HOST_SAN_TESTS),$(notdir $(HOST_TESTS))))
 
+# Tests of user-space libraries link the library source too (any user/*.c
+# prerequisite is compiled into the test).
+$(HOST_DIR)/test_record $(HOST_DIR)/san/test_record: user/iodirty_record.c
+$(HOST_DIR)/test_record $(HOST_DIR)/san/test_record: HOST_INC += -Iuser
+
 .PHONY: host-tests host-check host-clean
 .SECONDARY: $(HOST_CORE_OBJS) $(HOST_SCORE_OBJS)
 
@@ -55,7 +60,7 @@ $(HOST_OBJ)/lib/%.o: selftests/host/lib/%.c
 $(HOST_DIR)/test_%: selftests/host/test_%.c $(HOST_CORE_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_INC) -MMD -MP -o $@ $< \
-		$(HOST_CORE_OBJS)
+		$(filter user/%.c,$^) $(HOST_CORE_OBJS)
 
 $(HOST_SOBJ)/pt/%.o: kmod/pt/%.c
 	@mkdir -p $(@D)
@@ -68,7 +73,7 @@ $(HOST_SOBJ)/lib/%.o: selftests/host/lib/%.c
 $(HOST_DIR)/san/test_%: selftests/host/test_%.c $(HOST_SCORE_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_SANFLAGS) $(HOST_INC) -MMD -MP -o $@ $< \
-		$(HOST_SCORE_OBJS)
+		$(filter user/%.c,$^) $(HOST_SCORE_OBJS)
 
 # "# suites:" declares every suite (test_X prints "# suite: X" and its
 # plan), so tools/check-summary.sh notices one that never ran.

@@ -2,7 +2,8 @@
 #
 # Installing iodirty on a host (the test VM needs none of this).
 #
-#   make install         iodirtyctl, iodirty-demo (static) in $(PREFIX)/bin; the
+#   make install         iodirtyctl, iodirty-demo, iodirty-lab, iodirty-top
+#                        (static; the last two from tracer.mk) in $(PREFIX)/bin; the
 #                        example policies (.bpf.o) in $(PREFIX)/share/iodirty,
 #                        their sources, headers and vmlinux.h in .../src
 #   make uninstall       removes exactly those files (and the share/iodirty dirs)

@@ -162,6 +162,8 @@ st=0
 run mk install DESTDIR="$R" PREFIX=$P || st=$?
 cat > "$T/want" <<LIST
 $P/bin/iodirty-demo
+$P/bin/iodirty-lab
+$P/bin/iodirty-top
 $P/bin/iodirtyctl
 $P/share/iodirty/coalesce.bpf.o
 $P/share/iodirty/default.bpf.o
@@ -178,19 +180,21 @@ ok $(( st | r )) "make install DESTDIR=D PREFIX=$P: exactly the tools, the polic
 
 b=$R$P/bin
 ok0=0
-for t in iodirtyctl iodirty-demo; do
+for t in iodirtyctl iodirty-demo iodirty-lab iodirty-top; do
 	readelf -l "$b/$t" 2>/dev/null | grep -q 'program interpreter' && ok0=1
 	[ -x "$b/$t" ] || ok0=1
 done
-ok $ok0 "installed iodirtyctl and iodirty-demo are static executables"
+ok $ok0 "installed iodirtyctl, iodirty-demo, iodirty-lab and iodirty-top are static executables"
 
 st=0
 run "$b/iodirtyctl" --help || st=$?
 [ $st = 0 ] && grep -q '^EXAMPLES:' "$T/out" && grep -q "$P/share/iodirty" "$T/out" &&
 	( for o in attach replace detach status stream --pin-dir --map --ringbuf --json --verbose; do
 		grep -q -- "$o" "$T/out" || exit 1
-	done ) && "$b/iodirty-demo" --help 2>&1 | grep -q '^EXAMPLES:' && r=0 || r=1
-ok $r "installed iodirtyctl --help: every command and option, EXAMPLES, the policy directory $P/share/iodirty" "$T/out"
+	done ) && "$b/iodirty-demo" --help 2>&1 | grep -q '^EXAMPLES:' &&
+	"$b/iodirty-lab" --help 2>&1 | grep -q '^EXAMPLES:' &&
+	"$b/iodirty-top" --help 2>&1 | grep -q '^EXAMPLES:' && r=0 || r=1
+ok $r "installed iodirtyctl --help: every command and option, EXAMPLES, the policy directory $P/share/iodirty; iodirty-demo, -lab, -top --help with EXAMPLES" "$T/out"
 
 # by bare name from its own ../share/iodirty (loading then fails on this
 # host, which has no iodirty module: the error names the found object)

@@ -92,6 +92,12 @@ DEFINE_TEST(tracepoints)
 				 (unsigned long long)h.out_domain_id);
 			ASSERT_TRUE(strstr(trace, "iodirty_harvest_begin:") &&
 				    strstr(trace, path), "harvest_begin line");
+			ASSERT_TRUE(strstr(trace, "flags=0x0 page_size=0x1000"),
+				    "harvest_begin page_size");
+			/* traced, a GET reports its runs too (scan=0) */
+			ASSERT_TRUE(strstr(trace, "iodirty_dirty_run:") &&
+				    strstr(trace, "iova=0x103000 length=0x1000 scan=0"),
+				    "dirty_run line of the harvest");
 			ASSERT_TRUE(strstr(trace, "iodirty_harvest_end:") &&
 				    strstr(trace, "dirty=1 "), "harvest_end line");
 			ASSERT_TRUE(strstr(trace, "iodirty_flush:") &&

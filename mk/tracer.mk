@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The live tracer (issue 11): iodirty-lab (a VMM stand-in to watch) and
+# iodirty-top (per-HWPT dirty rates from iodirty's tracepoints), static
+# like iodirtyctl; in the guest at /opt/iodirty (VM_EXTRA_BINS), built by
+# `make tools`, installed by `make install` (TOOLS_BINS, mk/install.mk).
+# The golden NDJSON key list goes to the guest for the tracer_top test.
+#
+# Included by the top-level Makefile (its `-include mk/*.mk`), after
+# tools.mk: it needs USER_CFLAGS, USER_LDLIBS, BPF_CFLAGS, TOOLS_DIR.
+
+TRACER_BUILD := $(BUILD)/tracer
+TRACER_BINS := $(TOOLS_DIR)/iodirty-lab $(TOOLS_DIR)/iodirty-top
+TRACER_GOLDEN := selftests/vm/tracer_top.keys
+TRACER_REC_SRCS := $(wildcard user/iodirty_record.c)
+
+tools: $(TRACER_BINS)
+
+$(TOOLS_DIR)/iodirty-lab: tools/iodirty-lab/iodirty-lab.c $(TOOLS_LIB_SRCS) \
+		user/libiodirty.h include/uapi/linux/iodirty.h | $(DEPS)/stamp
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -Iuser $< $(TOOLS_LIB_SRCS) -o $@ -static
+
+$(TRACER_BUILD)/iodirty-top.bpf.o: tools/iodirty-top/iodirty-top.bpf.c \
+		tools/iodirty-top/iodirty-top.h $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Itools/iodirty-top -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(TRACER_BUILD)/iodirty-top.skel.h: $(TRACER_BUILD)/iodirty-top.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name iodirty_top_bpf > $@
+
+$(TOOLS_DIR)/iodirty-top: tools/iodirty-top/iodirty-top.c tools/iodirty-top/iodirty-top.h \
+		$(TRACER_BUILD)/iodirty-top.skel.h user/bpf_print.h user/iodirty_record.h \
+		$(TRACER_REC_SRCS) | $(DEPS)/stamp
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -Iuser -Itools/iodirty-top -I$(TRACER_BUILD) $< \
+		$(TRACER_REC_SRCS) -o $@ $(USER_LDLIBS)
+
+TOOLS_BINS += $(TRACER_BINS)
+VM_EXTRA_BINS += $(TRACER_BINS) $(TRACER_GOLDEN)
+
+# tracer_top.c reads --record files back with the recording reader
+$(BUILD)/vm/test_progs: user/iodirty_record.c selftests/vm/tracer_util.h
+$(BUILD)/vm/test_progs: VM_TEST_SRCS += user/iodirty_record.c
