@@ -23,7 +23,7 @@ RECORD_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror \
 # Debian's libpng-dev ships libpng16.a: linked statically (with zlib, libm)
 RECORD_PNG_LIBS := -lpng16 -lz -lm
 RECORD_LIB_SRCS := user/iodirty_record.c
-RECORD_BINS := $(RECORD_DIR)/iodirty-heatmap
+RECORD_BINS := $(RECORD_DIR)/iodirty-heatmap $(RECORD_DIR)/iodirty-replay
 
 .PHONY: record-tools
 record-tools: $(RECORD_BINS)
