@@ -35,7 +35,7 @@
 
 static struct env {
 	const char *input, *record;
-	__u64 mib, iova, period_ms;
+	__u64 mib, iova, period_ms, touch;
 	double speed;
 	bool fast, verbose, have_hwpt, huge;
 	__u32 hwpt;
@@ -63,7 +63,7 @@ const char argp_program_doc[] =
 "    iodirty-heatmap -o again.png again.rec      # what the replay harvested\n";
 
 enum { OPT_SPEED = 1000, OPT_FAST, OPT_PERIOD, OPT_RECORD, OPT_IOVA, OPT_HWPT,
-       OPT_HUGE };
+       OPT_HUGE, OPT_TOUCH };
 
 static const struct argp_option opts[] = {
 	{ "mib", 'm', "MiB", 0, "replay buffer, a multiple of 2 (default 32)", 0 },
@@ -74,6 +74,7 @@ static const struct argp_option opts[] = {
 	{ "period", OPT_PERIOD, "MS", 0, "harvest every MS ms of replay time (default 100)", 0 },
 	{ "record", OPT_RECORD, "FILE", 0, "write the harvested dirty runs as a recording", 0 },
 	{ "hwpt", OPT_HWPT, "ID", 0, "replay only this recorded HWPT", 0 },
+	{ "touch", OPT_TOUCH, "BYTES", 0, "write only the first BYTES (1..4096) of each page, one DMA per page (default: every byte of the run, one DMA per 16 MiB)", 0 },
 	{ "huge", OPT_HUGE, NULL, 0, "the model's default leaf sizes (2 MiB, 1 GiB): dirty bits per leaf, as on hardware (default: smallest leaf only)", 0 },
 	{ "verbose", 'v', NULL, 0, "one line per harvest, the device map", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
@@ -90,6 +91,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'v': env.verbose = true; return 0;
 	case OPT_FAST: env.fast = true; return 0;
 	case OPT_HUGE: env.huge = true; return 0;
+	case OPT_TOUCH:
+		env.touch = strtoull(arg, &end, 10);
+		if (errno || *end || !env.touch || env.touch > RP_PAGE)
+			argp_error(state, "--touch %s: want 1..4096 bytes", arg);
+		return 0;
 	case OPT_RECORD: env.record = arg; return 0;
 	case 'M':
 		env.model = iodirty_model_parse(arg);
@@ -284,7 +290,28 @@ static int setup_devices(void)
 	return 0;
 }
 
-/* The remap rule of iodirty-replay.h: the run at buffer offsets, split. */
+static void dma(struct dev *d, __u64 iova, __u64 n)
+{
+	int err = iodirty_dma_write(fd, d->dev_id, iova, n);
+
+	if (err) {
+		dma_errors++;
+		if (dma_errors <= 3)
+			fprintf(stderr, "iodirty-replay: DMA write of [0x%" PRIx64 ", +0x%" PRIx64 ") failed: %s\n",
+				(uint64_t)iova, (uint64_t)n, iodirty_strerror(err));
+	} else {
+		d->writes++;
+		d->written += n;
+	}
+}
+
+/*
+ * The remap rule of iodirty-replay.h: the run at buffer offsets, split at
+ * the buffer's end.  The recording knows pages, not bytes: by default
+ * every byte of the run is written (one DMA per 16 MiB); --touch N writes
+ * N bytes at the start of each page the run covers (at the run's own start
+ * in its first page), far fewer bytes for one ioctl per page.
+ */
 static void replay_run(struct dev *d, const struct iodirty_rec *r)
 {
 	__u64 len = r->length, off = r->iova % buflen;
@@ -298,17 +325,22 @@ static void replay_run(struct dev *d, const struct iodirty_rec *r)
 
 		if (n > RP_DMA_MAX)
 			n = RP_DMA_MAX;
-		int err = iodirty_dma_write(fd, d->dev_id, env.iova + off, n);
+		if (env.touch) {
+			__u64 a = off, end = off + n;
 
-		if (err) {
-			dma_errors++;
-			if (dma_errors <= 3)
-				fprintf(stderr, "iodirty-replay: DMA write of [0x%" PRIx64 ", +0x%" PRIx64 ") failed: %s\n",
-					(uint64_t)(env.iova + off), (uint64_t)n,
-					iodirty_strerror(err));
+			while (a < end) {
+				__u64 pg_end = (a / RP_PAGE + 1) * RP_PAGE;
+				__u64 k = env.touch;
+
+				if (k > pg_end - a)
+					k = pg_end - a;
+				if (k > end - a)
+					k = end - a;
+				dma(d, env.iova + a, k);
+				a = pg_end;
+			}
 		} else {
-			d->writes++;
-			d->written += n;
+			dma(d, env.iova + off, n);
 		}
 		len -= n;
 		off = (off + n) % buflen;

@@ -337,6 +337,7 @@ static void subtest_corrupt(void)
 		    "unknown-hwpt message");
 	ASSERT_EQ(run_replay("--speed 0 /tmp/replay_in.rec"), 64, "--speed 0 refused");
 	ASSERT_EQ(run_replay("-m 3 /tmp/replay_in.rec"), 64, "-m 3 refused");
+	ASSERT_EQ(run_replay("--touch 0 /tmp/replay_in.rec"), 64, "--touch 0 refused");
 }
 
 DEFINE_TEST(replay)
@@ -356,6 +357,9 @@ DEFINE_TEST(replay)
 	/* twice as fast: 0.5 s wall, harvest points every 200 ms recorded */
 	if (test__start_subtest("speed2"))
 		round_trip("--speed 2 --period 100", 200 * MS, 0.45);
+	/* one small write per page instead of every byte: the same pages */
+	if (test__start_subtest("touch"))
+		round_trip("--fast --touch 8 --period 50", 50 * MS, 0);
 	if (test__start_subtest("corrupt"))
 		subtest_corrupt();
 }
