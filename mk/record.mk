@@ -28,12 +28,12 @@ RECORD_BINS := $(RECORD_DIR)/iodirty-heatmap $(RECORD_DIR)/iodirty-replay
 .PHONY: record-tools
 record-tools: $(RECORD_BINS)
 
-$(RECORD_DIR)/iodirty-heatmap: tools/iodirty-heatmap/iodirty-heatmap.c \
+$(RECORD_DIR)/iodirty-heatmap: tools/iodirty-heatmap/iodirty-heatmap.c tools/iodirty-heatmap/heatmap_png.c \
 		tools/iodirty-heatmap/iodirty-heatmap.h tools/iodirty-heatmap/heatmap_font.h \
 		$(RECORD_LIB_SRCS) user/iodirty_record.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(RECORD_CC) $(RECORD_CFLAGS) -Itools/iodirty-heatmap $< $(RECORD_LIB_SRCS) \
+	$(Q)$(RECORD_CC) $(RECORD_CFLAGS) -Itools/iodirty-heatmap $< tools/iodirty-heatmap/heatmap_png.c $(RECORD_LIB_SRCS) \
 		-o $@ -static $(RECORD_PNG_LIBS)
 
 $(RECORD_DIR)/iodirty-replay: tools/iodirty-replay/iodirty-replay.c \

@@ -391,6 +391,69 @@ TEST(bad_recordings)
 	CHECK(strstr(slurp("out"), "EXAMPLES:") != NULL);
 }
 
+static uint64_t xs = 0x2545f4914f6cdd1dull;
+
+static uint64_t rnd(void)
+{
+	xs ^= xs << 13;
+	xs ^= xs >> 7;
+	xs ^= xs << 17;
+	return xs;
+}
+
+/*
+ * Valid recordings with extreme values (IOVAs near 2^64, huge lengths and
+ * time steps, one record, many HWPTs): the tool renders them or refuses
+ * with a message, never crashes (exit 0 or 1, a message with 1).
+ */
+TEST(random_recordings)
+{
+	static const char *opts[] = { "--raw --resol 20x20", "--width 300 --height 200 -o",
+				      "--log --time-range 0-1s --width 300 --height 200 -o", "--iova-range 0-1G --raw" };
+	char args[1024];
+	int i, k, ok0 = 0, ok1 = 0;
+
+	xs = th_seed(xs) | 1;
+	for (i = 0; i < 40; i++) {
+		struct iodirty_rec_writer *w;
+		uint64_t t = 0;
+		int n = 1 + rnd() % 30;
+
+		ASSERT_OK(iodirty_rec_create(path("rnd.rec"), IODIRTY_REC_SRC_SYNTH, "", &w));
+		for (k = 0; k < n; k++) {
+			static const uint64_t tstep[] = { 0, 1, 1000, 1000000 };
+			uint64_t iova = k % 3 == 0 ? rnd() : k % 3 == 1 ? UINT64_MAX - 4095 : rnd() % (1 << 30);
+			uint64_t len = k % 4 == 0 ? 1 : k % 4 == 1 ? rnd() % (1 << 20) + 1 : rnd() >> 1;
+			struct iodirty_rec r;
+
+			t += k % 5 == 4 ? rnd() >> 24 : tstep[rnd() % 4];
+			if (len > UINT64_MAX - iova)
+				len = UINT64_MAX - iova;
+			if (!len)
+				len = 1, iova = 0;
+			r = (struct iodirty_rec){ .time_ns = t, .iova = iova, .length = len,
+				.hwpt_id = (uint32_t)(rnd() % 3 ? 1 + rnd() % 3 : rnd()),
+				.page_size = 1u << (rnd() % 31),
+				.type = rnd() % 4 ? IODIRTY_REC_DIRTY : IODIRTY_REC_HARVEST };
+			ASSERT_OK(iodirty_rec_write(w, &r));
+		}
+		ASSERT_OK(iodirty_rec_close(w));
+		for (k = 0; k < 4; k++) {
+			int rc;
+
+			snprintf(args, sizeof(args), "%s %s %s", opts[k],
+				 k == 1 || k == 2 ? path("rnd.png") : "", path("rnd.rec"));
+			rc = run(args);
+			ASSERT_MSG(rc == 0 || (rc == 1 && slurp("err")[0]),
+				   "iteration %d '%s': exit %d, stderr '%s'", i, args, rc,
+				   slurp("err"));
+			rc ? ok1++ : ok0++;
+		}
+	}
+	th_diag("%d rendered, %d refused with a message", ok0, ok1);
+	CHECK(ok0 > 30);
+}
+
 TEST(cleanup)
 {
 	char cmd[600];

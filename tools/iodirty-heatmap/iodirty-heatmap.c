@@ -20,14 +20,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "iodirty_record.h"
 #include "iodirty-heatmap.h"
-#include "heatmap_font.h"
 
 typedef unsigned __int128 u128;
 
@@ -338,12 +336,6 @@ static int pass1(struct totals *t)
 
 /* ---- the grid ------------------------------------------------------------- */
 
-struct grid {
-	unsigned int cols, rows;
-	__u64 t_lo, t_span, a_lo, a_span;
-	double *v;		/* [col * rows + row] bytes */
-	double max, sum;
-};
 
 /* Start of cell @i of @n splitting [lo, lo + span): exact, no overflow. */
 static __u64 cell_start(unsigned int i, __u64 lo, __u64 span, unsigned int n)
@@ -362,7 +354,7 @@ static unsigned int cell_of(__u64 x, __u64 lo, __u64 span, unsigned int n)
 }
 
 /* Adds @bytes of IOVA [s, e) spread over time (ts, te] (a point if ts == te). */
-static void add_run(struct grid *g, __u64 s, __u64 e, __u64 ts, __u64 te)
+static void add_run(struct hm_grid *g, __u64 s, __u64 e, __u64 ts, __u64 te)
 {
 	__u64 a_hi = g->a_lo + g->a_span, t_hi = g->t_lo + g->t_span;
 	unsigned int r0, c0, r, c;
@@ -460,7 +452,7 @@ static __u64 interval_start(struct hwpt *h, __u64 t)
 	return t > first_len ? t - first_len : 0;
 }
 
-static int pass2(struct grid *g)
+static int pass2(struct hm_grid *g)
 {
 	struct iodirty_rec_reader *r = open_rec();
 	struct iodirty_rec rec;
@@ -491,269 +483,7 @@ static int pass2(struct grid *g)
 	return 0;
 }
 
-/* ---- text and numbers ----------------------------------------------------- */
-
-struct image {
-	unsigned int w, h;
-	unsigned char *px;	/* RGB rows, top first */
-};
-
-static void put_px(struct image *im, int x, int y, uint32_t rgb)
-{
-	unsigned char *p;
-
-	if (x < 0 || y < 0 || (unsigned int)x >= im->w || (unsigned int)y >= im->h)
-		return;
-	p = im->px + ((size_t)y * im->w + x) * 3;
-	p[0] = rgb >> 16;
-	p[1] = rgb >> 8;
-	p[2] = rgb;
-}
-
-static void fill(struct image *im, int x, int y, int w, int h, uint32_t rgb)
-{
-	for (int j = 0; j < h; j++)
-		for (int i = 0; i < w; i++)
-			put_px(im, x + i, y + j, rgb);
-}
-
-static int text_w(const char *s, int scale)
-{
-	return (int)strlen(s) * HM_FONT_ADV * scale;
-}
-
-static void text(struct image *im, int x, int y, const char *s, int scale)
-{
-	for (; *s; s++, x += HM_FONT_ADV * scale) {
-		unsigned char c = *s;
-
-		if (c < HM_FONT_FIRST || c > HM_FONT_LAST)
-			c = '?';
-		for (int row = 0; row < HM_FONT_H; row++)
-			for (int col = 0; col < HM_FONT_W; col++)
-				if (hm_font[c - HM_FONT_FIRST][row] & (0x10 >> col))
-					fill(im, x + col * scale, y + row * scale,
-					     scale, scale, HM_RGB_TEXT);
-	}
-}
-
-/* 1536 -> "1.50 KiB", 0 -> "0"; binary units */
-static void fmt_bytes(char *buf, size_t n, double v)
-{
-	static const char *u[] = { " B", " KiB", " MiB", " GiB", " TiB", " PiB" };
-	int i = 0;
-
-	while (v >= 1024 && i < 5) {
-		v /= 1024;
-		i++;
-	}
-	if (v == 0)
-		snprintf(buf, n, "0");
-	else if (v >= 100 || v == (double)(long long)v)
-		snprintf(buf, n, "%.0f%s", v, u[i]);
-	else
-		snprintf(buf, n, "%.*f%s", v >= 10 ? 1 : 2, v, u[i]);
-}
-
-struct tunit { const char *name; double ns; };
-
-static struct tunit time_unit(__u64 span)
-{
-	if (span >= 10000000000ull)
-		return (struct tunit){ "s", 1e9 };
-	if (span >= 10000000ull)
-		return (struct tunit){ "ms", 1e6 };
-	if (span >= 10000ull)
-		return (struct tunit){ "us", 1e3 };
-	return (struct tunit){ "ns", 1 };
-}
-
-/* 1, 2 or 5 times a power of ten, >= @x */
-static __u64 nice_step(double x)
-{
-	__u64 p = 1;
-
-	while ((double)p * 10 <= x && p < UINT64_MAX / 100)
-		p *= 10;
-	if ((double)p >= x)
-		return p;
-	if ((double)p * 2 >= x)
-		return p * 2;
-	if ((double)p * 5 >= x)
-		return p * 5;
-	return p * 10;
-}
-
-static int hm_png_write(const char *path, const struct image *im)
-{
-	png_structp png;
-	png_infop info;
-	FILE *f = fopen(path, "wb");
-	int err = 0;
-
-	if (!f) {
-		err = -errno;
-		fprintf(stderr, "iodirty-heatmap: cannot create %s: %s\n", path, strerror(errno));
-		return err;
-	}
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	info = png ? png_create_info_struct(png) : NULL;
-	if (!png || !info) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (setjmp(png_jmpbuf(png))) {
-		err = -EIO;
-		goto out;
-	}
-	png_init_io(png, f);
-	png_set_IHDR(png, info, im->w, im->h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_write_info(png, info);
-	for (unsigned int y = 0; y < im->h; y++)
-		png_write_row(png, im->px + (size_t)y * im->w * 3);
-	png_write_end(png, NULL);
-out:
-	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (err) {
-		fprintf(stderr, "iodirty-heatmap: writing %s failed: %s\n", path, strerror(-err));
-		unlink(path);
-	}
-	return err;
-}
-
-/* ---- rendering -------------------------------------------------------------- */
-
-static double scale_frac(const struct grid *g, double v)
-{
-	if (v <= 0 || g->max <= 0)
-		return 0;
-	return env.log_scale ? log1p(v) / log1p(g->max) : v / g->max;
-}
-
-static void draw_axes(struct image *im, const struct grid *g, int pw, int ph)
-{
-	const int x0 = HM_MARGIN_LEFT, y0 = HM_MARGIN_TOP;
-	struct tunit tu = time_unit(g->t_span);
-	char buf[64];
-	__u64 step, v;
-	int i;
-
-	/* frame */
-	fill(im, x0 - 1, y0 - 1, pw + 2, 1, HM_RGB_TEXT);
-	fill(im, x0 - 1, y0 + ph, pw + 2, 1, HM_RGB_TEXT);
-	fill(im, x0 - 1, y0 - 1, 1, ph + 2, HM_RGB_TEXT);
-	fill(im, x0 + pw, y0 - 1, 1, ph + 2, HM_RGB_TEXT);
-
-	/* time ticks: 1/2/5 steps, about one per 110 px */
-	step = nice_step((double)g->t_span / (pw / 110 + 1));
-	for (v = (g->t_lo + step - 1) / step * step; v < g->t_lo + g->t_span; v += step) {
-		int x = x0 + (int)((double)(v - g->t_lo) * pw / g->t_span);
-		int w;
-
-		fill(im, x, y0 + ph, 1, 5, HM_RGB_TEXT);
-		snprintf(buf, sizeof(buf), "%g", v / tu.ns);
-		w = text_w(buf, 1);
-		if (x - w / 2 >= x0 - 20 && x + w / 2 <= x0 + pw + 20)
-			text(im, x - w / 2, y0 + ph + 8, buf, 1);
-		if (v > UINT64_MAX - step)
-			break;
-	}
-	snprintf(buf, sizeof(buf), "time since recording start (%s)", tu.name);
-	text(im, x0 + (pw - text_w(buf, 1)) / 2, y0 + ph + 24, buf, 1);
-
-	/* IOVA ticks: power-of-two steps, about one per 50 px */
-	step = 1;
-	while (step < g->a_span / (ph / 50 + 1) && step < (1ull << 62))
-		step <<= 1;
-	v = g->a_lo % step ? (g->a_lo | (step - 1)) + 1 : g->a_lo;
-	for (; v >= g->a_lo && v < g->a_lo + g->a_span; v += step) {
-		int y = y0 + ph - 1 - (int)((double)(v - g->a_lo) * ph / g->a_span);
-
-		fill(im, x0 - 5, y, 5, 1, HM_RGB_TEXT);
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, (uint64_t)v);
-		text(im, x0 - 8 - text_w(buf, 1), y - 3, buf, 1);
-		if (v > UINT64_MAX - step)
-			break;
-	}
-	fmt_bytes(buf, sizeof(buf), (double)g->a_span / g->rows);
-	{
-		char t[64], cell[96];
-
-		snprintf(t, sizeof(t), "%.3g", (double)g->t_span / g->cols / tu.ns);
-		snprintf(cell, sizeof(cell), "IOVA (bytes); cell %s x %s %s", buf, t, tu.name);
-		text(im, 4, y0 - 12, cell, 1);
-	}
-
-	/* legend: the colour bar with five labels, max on top */
-	{
-		int lx = x0 + pw + HM_LEGEND_GAP;
-
-		text(im, lx, y0 - 24, "dirty bytes", 1);
-		text(im, lx, y0 - 14, "per cell", 1);
-		for (i = 0; i < ph; i++) {
-			double f = 1.0 - (double)i / (ph - 1);
-
-			fill(im, lx, y0 + i, HM_LEGEND_BAR_W, 1,
-			     f <= 0 ? HM_RGB_EMPTY : hm_colormap(f));
-		}
-		for (i = 0; i <= 4; i++) {
-			double f = i / 4.0;
-			double val = env.log_scale ? expm1(f * log1p(g->max)) : f * g->max;
-			int y = y0 + ph - 1 - (int)(f * (ph - 1));
-
-			fmt_bytes(buf, sizeof(buf), val);
-			fill(im, lx + HM_LEGEND_BAR_W, y, 3, 1, HM_RGB_TEXT);
-			text(im, lx + HM_LEGEND_BAR_W + 5, y - 3, buf, 1);
-		}
-		text(im, lx, y0 + ph + 24, env.log_scale ? "log scale" : "linear scale", 1);
-	}
-}
-
-static int render_png(const struct grid *g, const char *path)
-{
-	int pw = env.width - HM_MARGIN_LEFT - HM_MARGIN_RIGHT;
-	int ph = env.height - HM_MARGIN_TOP - HM_MARGIN_BOTTOM;
-	struct image im = { env.width, env.height, NULL };
-	char title[256], hw[32];
-	int x, y, err;
-
-	im.px = malloc((size_t)im.w * im.h * 3);
-	if (!im.px) {
-		fprintf(stderr, "iodirty-heatmap: out of memory for a %ux%u image\n", im.w, im.h);
-		return -ENOMEM;
-	}
-	fill(&im, 0, 0, im.w, im.h, HM_RGB_BACKGROUND);
-	/* nearest cell per pixel; row 0 (lowest IOVA) at the bottom */
-	for (y = 0; y < ph; y++) {
-		unsigned int row = (unsigned int)((ph - 1 - y) * (__u64)g->rows / ph);
-
-		for (x = 0; x < pw; x++) {
-			unsigned int col = (unsigned int)(x * (__u64)g->cols / pw);
-			double v = g->v[(size_t)col * g->rows + row];
-
-			put_px(&im, HM_MARGIN_LEFT + x, HM_MARGIN_TOP + y,
-			       v > 0 ? hm_colormap(scale_frac(g, v)) : HM_RGB_EMPTY);
-		}
-	}
-	draw_axes(&im, g, pw, ph);
-	if (env.have_hwpt)
-		snprintf(hw, sizeof(hw), "hwpt %u", env.hwpt);
-	else
-		snprintf(hw, sizeof(hw), nhwpts == 1 ? "hwpt %u" : "%u hwpts summed",
-			 nhwpts == 1 ? hwpts[0].id : nhwpts);
-	snprintf(title, sizeof(title), "dirty bytes: %s, %s", env.input, hw);
-	while (text_w(title, 2) > (int)im.w - HM_MARGIN_RIGHT - 8 && strlen(title) > 4)
-		title[strlen(title) - 1] = 0;
-	text(&im, 4, 4, title, 2);
-	err = hm_png_write(path, &im);
-	free(im.px);
-	return err;
-}
-
-static int print_raw(const struct grid *g, const char *path)
+static int print_raw(const struct hm_grid *g, const char *path)
 {
 	FILE *f = path ? fopen(path, "w") : stdout;
 	unsigned int c, r;
@@ -779,13 +509,14 @@ static int print_raw(const struct grid *g, const char *path)
 	return err;
 }
 
-int main(int argc, char **argv)
+static struct hm_grid g;
+
+static int run(int argc, char **argv)
 {
 	static const struct argp argp = {
 		.options = opts, .parser = parse_arg, .doc = argp_program_doc,
 		.args_doc = "RECORDING",
 	};
-	struct grid g = { 0 };
 	struct totals t;
 	unsigned int i;
 	int err;
@@ -871,10 +602,20 @@ int main(int argc, char **argv)
 			env.input, (uint64_t)t.dirty_bytes);
 		return 1;
 	}
-	if (env.raw)
+	if (env.raw) {
 		err = print_raw(&g, env.output);
-	else
-		err = render_png(&g, env.output ? env.output : "heatmap.png");
+	} else {
+		char what[400], hw[32];
+
+		if (env.have_hwpt)
+			snprintf(hw, sizeof(hw), "hwpt %u", env.hwpt);
+		else
+			snprintf(hw, sizeof(hw), nhwpts == 1 ? "hwpt %u" : "%u hwpts summed",
+				 nhwpts == 1 ? hwpts[0].id : nhwpts);
+		snprintf(what, sizeof(what), "%s, %s", env.input, hw);
+		err = hm_render_png(&g, env.output ? env.output : "heatmap.png",
+				    env.width, env.height, env.log_scale, what);
+	}
 	if (err)
 		return 1;
 	/* with --raw stdout is the data: the summary only with -v, on stderr */
@@ -885,4 +626,13 @@ int main(int argc, char **argv)
 			(env.output ? env.output : "heatmap.png"),
 			g.cols, g.rows, g.sum, (uint64_t)t.dirty_bytes, g.max);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+
+	free(g.v);
+	free(hwpts);
+	return rc;
 }

@@ -13,6 +13,7 @@
 #ifndef __IODIRTY_HEATMAP_H
 #define __IODIRTY_HEATMAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define HM_MARGIN_LEFT		124
@@ -66,5 +67,22 @@ static inline uint32_t hm_colormap(double frac)
 	}
 	return rgb;
 }
+
+/*
+ * The cell grid: @cols time columns splitting [t_lo, t_lo + t_span) ns,
+ * @rows IOVA rows splitting [a_lo, a_lo + a_span), v[col * rows + row] the
+ * dirty bytes attributed to a cell; @max, @sum over all cells.
+ */
+struct hm_grid {
+	unsigned int cols, rows;
+	uint64_t t_lo, t_span, a_lo, a_span;
+	double *v;
+	double max, sum;
+};
+
+/* heatmap_png.c: draws @g into a @width x @height PNG at @path; @what
+ * goes into the title.  0 or a negative errno (printed; no file left). */
+int hm_render_png(const struct hm_grid *g, const char *path, unsigned int width,
+		  unsigned int height, bool log_scale, const char *what);
 
 #endif /* __IODIRTY_HEATMAP_H */
