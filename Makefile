@@ -117,7 +117,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
 USER_LDLIBS := -static -L$(LIBBPF_DIR)/lib -lbpf -lelf -lz -lzstd
 
 VM_TEST_SRCS := selftests/vm/test_progs.c $(wildcard selftests/vm/prog_tests/*.c) \
-	user/libiodirty.c
+	user/libiodirty.c user/iodirty_record.c
 VM_TESTS := $(BUILD)/vm/test_progs
 
 user: $(BPF_SKELS)

@@ -43,6 +43,12 @@ HOST_SAN_BINS := $(addprefix $(HOST_DIR)/san/,\
 # prerequisite is compiled into the test).
 $(HOST_DIR)/test_record $(HOST_DIR)/san/test_record: user/iodirty_record.c
 $(HOST_DIR)/test_record $(HOST_DIR)/san/test_record: HOST_INC += -Iuser
+# test_heatmap writes a recording, runs the heatmap binary (built by
+# mk/record.mk, included below) and reads its PNG back with libpng.
+$(HOST_DIR)/test_heatmap: user/iodirty_record.c $(BUILD)/tools/iodirty-heatmap
+$(HOST_DIR)/test_heatmap: HOST_INC += -Iuser -Itools/iodirty-heatmap \
+	-DHEATMAP_BIN='"$(abspath $(BUILD))/tools/iodirty-heatmap"'
+$(HOST_DIR)/test_heatmap: HOST_LDLIBS += -lpng16 -lz -lm
 
 .PHONY: host-tests host-check host-clean
 .SECONDARY: $(HOST_CORE_OBJS) $(HOST_SCORE_OBJS)
@@ -60,7 +66,7 @@ $(HOST_OBJ)/lib/%.o: selftests/host/lib/%.c
 $(HOST_DIR)/test_%: selftests/host/test_%.c $(HOST_CORE_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_INC) -MMD -MP -o $@ $< \
-		$(filter user/%.c,$^) $(HOST_CORE_OBJS)
+		$(filter user/%.c,$^) $(HOST_CORE_OBJS) $(HOST_LDLIBS)
 
 $(HOST_SOBJ)/pt/%.o: kmod/pt/%.c
 	@mkdir -p $(@D)
@@ -73,7 +79,7 @@ $(HOST_SOBJ)/lib/%.o: selftests/host/lib/%.c
 $(HOST_DIR)/san/test_%: selftests/host/test_%.c $(HOST_SCORE_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_SANFLAGS) $(HOST_INC) -MMD -MP -o $@ $< \
-		$(filter user/%.c,$^) $(HOST_SCORE_OBJS)
+		$(filter user/%.c,$^) $(HOST_SCORE_OBJS) $(HOST_LDLIBS)
 
 # "# suites:" declares every suite (test_X prints "# suite: X" and its
 # plan), so tools/check-summary.sh notices one that never ran.
@@ -96,3 +102,6 @@ host-clean:
 	rm -rf $(HOST_DIR)
 
 -include $(shell find $(HOST_DIR) -name '*.d' 2>/dev/null)
+
+# the heatmap binary's rule (guarded: the top Makefile includes it too)
+include mk/record.mk

@@ -2,10 +2,11 @@
 #
 # Installing iodirty on a host (the test VM needs none of this).
 #
-#   make install         iodirtyctl, iodirty-demo, iodirty-lab, iodirty-top
-#                        (static; the last two from tracer.mk) in $(PREFIX)/bin; the
-#                        example policies (.bpf.o) in $(PREFIX)/share/iodirty,
-#                        their sources, headers and vmlinux.h in .../src
+#   make install         iodirtyctl, iodirty-demo, iodirty-lab, iodirty-top,
+#                        iodirty-heatmap, iodirty-replay (static) in
+#                        $(PREFIX)/bin; the example policies (.bpf.o) in
+#                        $(PREFIX)/share/iodirty, their sources, headers and
+#                        vmlinux.h in .../src
 #   make uninstall       removes exactly those files (and the share/iodirty dirs)
 #   make modules_install builds iodirty.ko for KDIR (checked first by
 #                        dkms/check-kernel.sh) and installs it with Kbuild in
@@ -41,12 +42,12 @@ $(BUILD)/tools/iodirtyctl: $(BUILD)/tools/.policy-dir
 $(BUILD)/tools/iodirtyctl: TOOLS_CFLAGS += -DIODIRTY_POLICY_DIR='"$(IODIRTY_DATADIR)"'
 
 install: tools bpf
-	$(Q)$(inst) install 0755 $(DESTDIR)$(BINDIR) $(TOOLS_BINS)
+	$(Q)$(inst) install 0755 $(DESTDIR)$(BINDIR) $(TOOLS_BINS) $(RECORD_BINS)
 	$(Q)$(inst) install 0644 $(DESTDIR)$(IODIRTY_DATADIR) $(INSTALL_OBJS)
 	$(Q)$(inst) install 0644 $(DESTDIR)$(IODIRTY_DATADIR)/src $(INSTALL_SRCS)
 
 uninstall:
-	$(Q)$(inst) uninstall $(DESTDIR)$(BINDIR) $(notdir $(TOOLS_BINS))
+	$(Q)$(inst) uninstall $(DESTDIR)$(BINDIR) $(notdir $(TOOLS_BINS) $(RECORD_BINS))
 	$(Q)$(inst) uninstall $(DESTDIR)$(IODIRTY_DATADIR) $(notdir $(INSTALL_OBJS))
 	$(Q)$(inst) uninstall $(DESTDIR)$(IODIRTY_DATADIR)/src $(notdir $(INSTALL_SRCS))
 	$(Q)$(inst) rmdir $(DESTDIR)$(IODIRTY_DATADIR)/src $(DESTDIR)$(IODIRTY_DATADIR)

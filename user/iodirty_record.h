@@ -66,7 +66,11 @@ struct iodirty_rec_header {
 
 /* struct iodirty_rec @type */
 #define IODIRTY_REC_DIRTY	1	/* a run of dirty pages a harvest reported */
-#define IODIRTY_REC_HARVEST	2	/* a harvest of [iova, iova + length) ended */
+#define IODIRTY_REC_HARVEST	2	/* a harvest of [iova, iova + length) ended;
+					 * written after that harvest's DIRTY
+					 * runs (iodirty-heatmap attributes a
+					 * run to the interval since the
+					 * HWPT's previous HARVEST) */
 
 struct iodirty_rec {
 	__u64 time_ns;

@@ -162,7 +162,9 @@ st=0
 run mk install DESTDIR="$R" PREFIX=$P || st=$?
 cat > "$T/want" <<LIST
 $P/bin/iodirty-demo
+$P/bin/iodirty-heatmap
 $P/bin/iodirty-lab
+$P/bin/iodirty-replay
 $P/bin/iodirty-top
 $P/bin/iodirtyctl
 $P/share/iodirty/coalesce.bpf.o
@@ -180,11 +182,11 @@ ok $(( st | r )) "make install DESTDIR=D PREFIX=$P: exactly the tools, the polic
 
 b=$R$P/bin
 ok0=0
-for t in iodirtyctl iodirty-demo iodirty-lab iodirty-top; do
+for t in iodirtyctl iodirty-demo iodirty-lab iodirty-top iodirty-heatmap iodirty-replay; do
 	readelf -l "$b/$t" 2>/dev/null | grep -q 'program interpreter' && ok0=1
 	[ -x "$b/$t" ] || ok0=1
 done
-ok $ok0 "installed iodirtyctl, iodirty-demo, iodirty-lab and iodirty-top are static executables"
+ok $ok0 "installed iodirtyctl, iodirty-demo, iodirty-lab, iodirty-top, iodirty-heatmap and iodirty-replay are static executables"
 
 st=0
 run "$b/iodirtyctl" --help || st=$?
