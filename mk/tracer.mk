@@ -44,6 +44,6 @@ $(TOOLS_DIR)/iodirty-top: tools/iodirty-top/iodirty-top.c tools/iodirty-top/iodi
 TOOLS_BINS += $(TRACER_BINS)
 VM_EXTRA_BINS += $(TRACER_BINS) $(TRACER_GOLDEN)
 
-# tracer_top.c reads --record files back with the recording reader
-$(BUILD)/vm/test_progs: user/iodirty_record.c selftests/vm/tracer_util.h
-$(BUILD)/vm/test_progs: VM_TEST_SRCS += user/iodirty_record.c
+# tracer_top.c spawns the tools with tracer_util.h (the recording reader
+# it reads --record files with is in VM_TEST_SRCS already)
+$(BUILD)/vm/test_progs: selftests/vm/tracer_util.h
