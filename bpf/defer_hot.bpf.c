@@ -8,7 +8,8 @@
  * on it before the stop are wasted.  This policy streams dirty runs like
  * export.bpf.c (same ring-buffer records, so iodirty-migrate --sync stream
  * and iodirtyctl stream read it), but its sample member skips a region
- * that was found dirty on each of its last hot_rounds walks.
+ * that was found densely dirty (hot_min_pct of its pages) on each of its
+ * last hot_rounds walks.
  *
  * Nothing is lost: a skipped region keeps its dirty bits in the page
  * table, the kernel walks it anyway after max_skip consecutive skips (the
@@ -31,8 +32,14 @@
 #define SAMPLE_SKIP 0	/* IODIRTY_SAMPLE_SKIP */
 #define SAMPLE_WALK 1	/* IODIRTY_SAMPLE_WALK */
 
-/* a region dirty on each of its last hot_rounds walks is deferred (1..32) */
-const volatile __u32 hot_rounds = 2;
+/*
+ * A region is hot when at least hot_min_pct of its pages were dirty on each
+ * of its last hot_rounds walks (1..32); hot regions are deferred.  The
+ * density threshold keeps a cold region that merely sees a write or two
+ * per scan (any region, under a fast workload) from being deferred.
+ */
+const volatile __u32 hot_rounds = 3;
+const volatile __u32 hot_min_pct = 5;
 
 struct region_hist {
 	__u64 seen_seq;		/* the walk the history was last updated for */
@@ -82,7 +89,9 @@ s32 BPF_PROG(defer_hot_sample, struct iodirty_sample_ctx *c)
 	}
 	if (h->seen_seq != c->last_walked_seq) {
 		/* a walk happened since the last decision: record its outcome */
-		h->dirty_bits = h->dirty_bits << 1 | (c->last_dirty_pages ? 1 : 0);
+		h->dirty_bits = h->dirty_bits << 1 |
+			(c->last_dirty_pages * 100 >= (c->length >> 12) * hot_min_pct &&
+			 c->last_dirty_pages ? 1 : 0);
 		h->seen_seq = c->last_walked_seq;
 		if (h->walks < 32)
 			h->walks++;

@@ -53,9 +53,14 @@ static int on_record(void *ctx, void *data, size_t len)
 		const struct export_eos *e = data;
 
 		s->eos++;
-		/* a dropped or truncated run is only in the scan carry */
-		if (len < sizeof(*e) || e->drops || e->truncated)
+		/*
+		 * a dropped or truncated run is only in the scan carry (the
+		 * totals are cumulative: compare with what was seen)
+		 */
+		if (len < sizeof(*e) || e->drops + e->truncated > s->lost_seen)
 			s->stream_lost = true;
+		if (len >= sizeof(*e))
+			s->lost_seen = e->drops + e->truncated;
 		return 0;
 	}
 	s->records++;

@@ -232,6 +232,26 @@ static int net_error(int err, const char *what)
 }
 
 /*
+ * Stream mode lost a record (ring full, run truncated): those pages are
+ * only in the scan carry.  Take them now with an exact GET (which consumes
+ * the carry) and queue everything it reports, so the loss costs one GET's
+ * worth of pages now instead of a whole-carry GET in the downtime; what
+ * was streamed before no longer matters for the final gap check.
+ */
+static int src_stream_resync(struct src *s)
+{
+	int err = src_ring_drain(s) ?: src_harvest(s, s->tmp, 0, NULL);
+
+	if (err)
+		return err;
+	bm_or(s->pending, s->tmp, s->npages);
+	memset(s->streamed, 0, (s->npages + 7) / 8);
+	s->stream_lost = false;
+	s->resyncs++;
+	return 0;
+}
+
+/*
  * Send every page of @set, in runs of up to MIG_CHUNK_PAGES, through the
  * rate limit; in stream mode the ring buffer is read between messages.
  * With @drop_every, every Nth page is skipped (test-only breakage).
@@ -244,6 +264,7 @@ static int src_send_set(struct src *s, unsigned char *set, unsigned int drop_eve
 
 	s->sendset = set;
 	s->sending = true;
+	s->send_s = mig_now();
 	while (p < s->npages) {
 		if (!bm_test(set, p)) {
 			p++;
@@ -267,10 +288,13 @@ static int src_send_set(struct src *s, unsigned char *set, unsigned int drop_eve
 		sent += n;
 		p += n;
 		err = src_ring_drain(s);
+		if (!err && s->stream_lost && s->scanning)
+			err = src_stream_resync(s);
 		if (err)
 			return err;
 	}
 	s->sending = false;
+	s->send_s = mig_now() - s->send_s;
 	s->bytes += sent * MIG_PAGE;
 	s->sent_pages += sent;
 	*pages_out = sent;
@@ -362,6 +386,8 @@ static int src_migrate(struct src *s, const char *policy, struct mig_result *res
 			r.pending = bm_weight(s->next, s->npages) * MIG_PAGE;
 		} else {
 			err = src_ring_drain(s);
+			if (!err && s->stream_lost)
+				err = src_stream_resync(s);
 			t = s->next;
 			s->next = s->pending;
 			s->pending = t;
@@ -374,9 +400,14 @@ static int src_migrate(struct src *s, const char *policy, struct mig_result *res
 			return err;
 		r.round_s = t1 - t0;
 		r.xfer_rate = r.round_s > 0 ? r.sent_pages * MIG_PAGE / r.round_s : 0;
-		/* QEMU's expected bandwidth: measured over the iteration, capped */
-		if (r.round_s > 0.02 && r.xfer_rate > 0)
-			bw = r.xfer_rate < env.bandwidth ? r.xfer_rate : env.bandwidth;
+		/*
+		 * QEMU's expected bandwidth: measured over the iteration, capped
+		 * by the limit; only from rounds that kept the link busy (at
+		 * least 1 MiB: a near-empty stream round mostly waits for scans)
+		 */
+		if (r.sent_pages >= 256 && s->send_s > 0)
+			bw = r.sent_pages * MIG_PAGE / s->send_s < env.bandwidth ?
+			     r.sent_pages * MIG_PAGE / s->send_s : env.bandwidth;
 		r.dirty_rate = r.pending / (mig_now() - t_sync);
 		t_sync = mig_now();
 		r.expected_ms = r.pending / bw * 1e3;
@@ -444,8 +475,10 @@ static int src_migrate(struct src *s, const char *policy, struct mig_result *res
 	    writes, res->harvest_ms, fin_pages, fin_pages * MIG_PAGE / 1048576.0,
 	    env.sync == MIG_SYNC_STREAM ? "" : "\n");
 	if (env.sync == MIG_SYNC_STREAM)
-		say(", %llu of them only in the final GET%s\n", gaps,
-		    s->stream_lost ? " (the stream lost records: whole GET sent)" : "");
+		say(", %llu of them only in the final GET%s\n"
+		    "  stream: %llu run records, %llu end-of-scan markers, %llu resyncs after lost records\n",
+		    gaps, s->stream_lost ? " (the stream lost records: whole GET sent)" : "",
+		    s->records, s->eos, s->resyncs);
 	if (s->dropped)
 		say("  UNSAFE: dropped %llu pages of the final copy (--unsafe-drop-every %u)\n",
 		    s->dropped, env.drop_every);
@@ -508,6 +541,7 @@ static void src_teardown(struct src *s)
 	free(s->pending);
 	free(s->streamed);
 	free(s->reported);
+	free(s->tmp);
 }
 
 int mig_source(const char *policy, int session, int sessions, struct mig_result *res)
@@ -527,7 +561,8 @@ int mig_source(const char *policy, int session, int sessions, struct mig_result 
 	s.pending = calloc(1, bml);
 	s.streamed = calloc(1, bml);
 	s.reported = calloc(1, bml);
-	if (!s.cur || !s.next || !s.pending || !s.streamed || !s.reported) {
+	s.tmp = calloc(1, bml);
+	if (!s.cur || !s.next || !s.pending || !s.streamed || !s.reported || !s.tmp) {
 		err = -ENOMEM;
 		fprintf(stderr, "iodirty-migrate: bitmaps: %s\n", strerror(ENOMEM));
 		goto out;

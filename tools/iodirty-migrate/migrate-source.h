@@ -38,10 +38,14 @@ struct src {
 	const unsigned char *sendset;	/* the set being sent (cur or next) */
 	unsigned long long cursor;	/* pages of sendset below it were sent */
 	bool sending;
+	double send_s;			/* how long the last set took to send */
 
 	/* stream bookkeeping */
 	unsigned long long eos, records, foreign, stream_pages;
 	bool stream_lost;		/* a run reached only the scan carry */
+	unsigned long long lost_seen;	/* drops + truncated at the last marker */
+	unsigned long long resyncs;	/* exact GETs that recovered a loss */
+	unsigned char *tmp;
 
 	/* counters */
 	unsigned long long bytes, harvest_leaves, harvests;
