@@ -46,6 +46,6 @@ uninstall-migrate:
 	$(Q)$(inst) uninstall $(DESTDIR)$(IODIRTY_DATADIR)/src $(notdir $(MIGRATE_POLICY_SRCS))
 
 # A short migration, same zipf workload and seed under two policies.
-DEMO_MIGRATE_ARGS ?= --mem 32M --bandwidth 32 --rate 20000 --sync stream
+DEMO_MIGRATE_ARGS ?= --mem 32M --bandwidth 16 --rate 10000 --sync stream
 demo-migrate: all vm-image
 	$(Q)tools/vm/run --no-build -- /opt/iodirty/demo-migrate $(DEMO_MIGRATE_ARGS)

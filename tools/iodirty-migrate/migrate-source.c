@@ -408,7 +408,8 @@ static int src_migrate(struct src *s, const char *policy, struct mig_result *res
 		if (r.sent_pages >= 256 && s->send_s > 0)
 			bw = r.sent_pages * MIG_PAGE / s->send_s < env.bandwidth ?
 			     r.sent_pages * MIG_PAGE / s->send_s : env.bandwidth;
-		r.dirty_rate = r.pending / (mig_now() - t_sync);
+		/* pages newly found dirty since the last sync (not the deferred) */
+		r.dirty_rate = bm_weight(s->next, s->npages) * MIG_PAGE / (mig_now() - t_sync);
 		t_sync = mig_now();
 		r.expected_ms = r.pending / bw * 1e3;
 		print_round(policy, &r, s->bytes);
