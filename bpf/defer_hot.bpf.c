@@ -12,12 +12,11 @@
  * last hot_rounds walks.
  *
  * Nothing is lost: a skipped region keeps its dirty bits in the page
- * table, the kernel walks it anyway after max_skip consecutive skips (the
- * scanner's sampling floor, which the migration tool sets), and the final
- * FULL scan and exact GET at stop-and-copy walk everything.  So hot ranges
- * are sent once, during the downtime, instead of once per round; a
- * region that cools down is walked again when the floor forces a walk and
- * it comes back clean.
+ * table, the policy walks it again after max_defer skips (and the kernel
+ * after the scanner's max_skip, whichever comes first), and the final FULL
+ * scan and exact GET at stop-and-copy walk everything.  So a hot range is
+ * streamed on hot_rounds + 1 of every max_defer + hot_rounds + 1 scans
+ * instead of on every one, and its last copy goes in the downtime.
  *
  * GET_DIRTY_BITMAP never consults sample (it is always exact), so with
  * iodirty-migrate --sync bitmap this policy changes nothing but who
@@ -34,17 +33,22 @@
 
 /*
  * A region is hot when at least hot_min_pct of its pages were dirty on each
- * of its last hot_rounds walks (1..32); hot regions are deferred.  The
- * density threshold keeps a cold region that merely sees a write or two
- * per scan (any region, under a fast workload) from being deferred.
+ * of its last hot_rounds walks (1..32), each of which covered a single scan
+ * interval (a walk after skips covers several and would look denser than
+ * the region is: it only restarts the measurement).  The density threshold
+ * keeps a cold region that merely sees a write or two per scan (any region,
+ * under a fast workload) from being deferred.  A hot region is skipped for
+ * at most max_defer scans, then measured again, so a region that cooled
+ * down (or was judged under a burst) is streamed normally again.
  */
 const volatile __u32 hot_rounds = 3;
 const volatile __u32 hot_min_pct = 5;
+const volatile __u32 max_defer = 16;
 
 struct region_hist {
 	__u64 seen_seq;		/* the walk the history was last updated for */
-	__u32 dirty_bits;	/* bit 0: dirty at the latest walk, bit 1: before... */
-	__u32 walks;		/* walks recorded, saturating at 32 */
+	__u32 dense_bits;	/* bit 0: dense at the latest walk, bit 1: before... */
+	__u32 walks;		/* consecutive one-scan walks recorded (max 32) */
 };
 
 struct {
@@ -89,19 +93,25 @@ s32 BPF_PROG(defer_hot_sample, struct iodirty_sample_ctx *c)
 	}
 	if (h->seen_seq != c->last_walked_seq) {
 		/* a walk happened since the last decision: record its outcome */
-		h->dirty_bits = h->dirty_bits << 1 |
-			(c->last_dirty_pages * 100 >= (c->length >> 12) * hot_min_pct &&
-			 c->last_dirty_pages ? 1 : 0);
+		if (h->seen_seq && c->last_walked_seq - h->seen_seq == 1) {
+			h->dense_bits = h->dense_bits << 1 |
+				(c->last_dirty_pages &&
+				 c->last_dirty_pages * 100 >= (c->length >> 12) * hot_min_pct);
+			if (h->walks < 32)
+				h->walks++;
+		} else {
+			/* first walk, or one after skips: start measuring again */
+			h->dense_bits = 0;
+			h->walks = 0;
+		}
 		h->seen_seq = c->last_walked_seq;
-		if (h->walks < 32)
-			h->walks++;
 	}
 	if (k < 1)
 		k = 1;
 	if (k > 32)
 		k = 32;
 	mask = k == 32 ? ~0u : (1u << k) - 1;
-	if (h->walks >= k && (h->dirty_bits & mask) == mask) {
+	if (h->walks >= k && (h->dense_bits & mask) == mask && c->skipped < max_defer) {
 		__sync_fetch_and_add(&deferred, 1);
 		return SAMPLE_SKIP;
 	}

@@ -53,6 +53,11 @@ static int on_record(void *ctx, void *data, size_t len)
 		const struct export_eos *e = data;
 
 		s->eos++;
+		/* markers come once per scan, in order: a gap is a lost marker */
+		if (len >= sizeof(*e) && e->scan_seq != s->last_eos_seq + 1)
+			s->stream_lost = true;
+		if (len >= sizeof(*e))
+			s->last_eos_seq = e->scan_seq;
 		/*
 		 * a dropped or truncated run is only in the scan carry (the
 		 * totals are cumulative: compare with what was seen)

@@ -448,8 +448,8 @@ static int src_migrate(struct src *s, const char *policy, struct mig_result *res
 		if (err)
 			return err;
 		bm_or(s->next, s->pending, s->npages);
-		/* every scan ends with a marker: a missing one was dropped */
-		if (s->eos != scans)
+		/* every scan ends with a marker: the last one must be the FULL scan's */
+		if (s->last_eos_seq != scans)
 			s->stream_lost = true;
 		for (unsigned long long i = 0; i < (s->npages + 7) / 8; i++) {
 			unsigned char g = s->stream_lost ? s->cur[i] :

@@ -43,7 +43,8 @@ struct src {
 	/* stream bookkeeping */
 	unsigned long long eos, records, foreign, stream_pages;
 	bool stream_lost;		/* a run reached only the scan carry */
-	unsigned long long lost_seen;	/* drops + truncated at the last marker */
+	unsigned long long lost_seen;
+	unsigned long long last_eos_seq;	/* scan_seq of the last marker */	/* drops + truncated at the last marker */
 	unsigned long long resyncs;	/* exact GETs that recovered a loss */
 	unsigned char *tmp;
 
