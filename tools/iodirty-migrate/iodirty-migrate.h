@@ -20,7 +20,8 @@
 #define MIG_IOVA		(1ULL << 24)
 #define MIG_MAX_POLICIES	8
 #define MIG_MAX_DEVICES		8
-#define MIG_CHUNK_PAGES		64	/* pages per PAGES message */
+#define MIG_CHUNK_PAGES		16	/* pages per PAGES message (64 KiB: the rate
+					 * limit spaces a round's messages out) */
 #define MIG_DIGEST_PAGES	4096	/* digests per DIGESTS message */
 #define MIG_REPORT_PAGES	8	/* mismatched pages a verdict names */
 
