@@ -7,8 +7,9 @@
  * migrates a buffer that emulated devices keep writing by DMA, once per
  * --policy entry with the same workload and seed, and prints one table
  * row per policy.  Exit status: 0 when every migration completed with 0
- * mismatched pages; 1 otherwise (a mismatch, or an error, which is
- * printed with its errno).
+ * mismatched pages (or the destination did not --verify: then the table
+ * says "unchecked") and the oracle saw no written page left unreported;
+ * 1 otherwise (a mismatch, or an error, which is printed with its errno).
  */
 #include <argp.h>
 #include <errno.h>
@@ -338,7 +339,7 @@ int main(int argc, char **argv)
 			printf("=== policy %s\n", env.policies[i]);
 		err = mig_source(env.policies[i], i, env.npolicies, &res[i]);
 		print_result_line(&res[i]);
-		if (err || res[i].mismatched != 0 || res[i].oracle_missed)
+		if (err || res[i].mismatched > 0 || res[i].oracle_missed)
 			bad = 1;
 		if (err)
 			break;	/* the destination expects the sessions in order */

@@ -34,6 +34,7 @@
  * truncated record, a missing end-of-scan marker) the whole GET is sent.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
