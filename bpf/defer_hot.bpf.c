@@ -51,10 +51,15 @@ struct region_hist {
 	__u32 walks;		/* consecutive one-scan walks recorded (max 32) */
 };
 
+struct region_key {
+	__u64 hwpt_id;		/* one policy serves every tracked domain */
+	__u64 iova;		/* region start */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
-	__type(key, __u64);	/* region IOVA */
+	__type(key, struct region_key);
 	__type(value, struct region_hist);
 } history SEC(".maps");
 
@@ -77,7 +82,7 @@ SEC("struct_ops/sample")
 s32 BPF_PROG(defer_hot_sample, struct iodirty_sample_ctx *c)
 {
 	struct region_hist *h, fresh = {};
-	__u64 key = c->iova;
+	struct region_key key = { .hwpt_id = c->hwpt_id, .iova = c->iova };
 	__u32 k = hot_rounds, mask;
 
 	if (!c->last_walked_seq)
