@@ -11,6 +11,12 @@
  * sixteenth, each followed by a payload write to a random buffer page).
  * A seeded xorshift generator makes every run reproducible.
  *
+ * Each write stores the IOVA byte pattern XORed with a per-write tag, so a
+ * rewrite changes the bytes of the page: a consumer that copies memory
+ * (iodirty-migrate) and loses a re-dirty then ends up with different bytes,
+ * which a byte compare can see.  (A pure IOVA pattern would make every
+ * rewrite of a page write what is already there.)
+ *
  * Lifetime: the running thread holds a reference on its device (DESTROY
  * and detach get EBUSY); STOP, and closing the file, stop it with
  * kthread_stop(), which waits for the current write to finish.  Each write
@@ -19,6 +25,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "iodirty.h"
 
@@ -60,17 +67,23 @@ static int wl_thread(void *data)
 	u64 n = a->length >> PAGE_SHIFT, s = a->seed ?: 0x9e3779b97f4a7c15ULL;
 	u64 step = 0, hits = 0, misses = 0, start = ktime_get_ns(), done = 0;
 	struct iodirty_ioas *ioas = dev->hwpt->ioas;
+	u8 *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 
 	while (!kthread_should_stop()) {
 		u64 page = wl_pick_page(a, &s, n, &step);
 		u64 off = a->write_bytes < PAGE_SIZE ?
 			  wl_next(&s) % (PAGE_SIZE - a->write_bytes + 1) : 0;
+		u64 iova = a->iova + (page << PAGE_SHIFT) + off;
+		u8 tag = 1 + done % 255;	/* never 0: a rewrite differs */
+		u32 i;
 		int ret;
 
+		/* without the buffer: the plain IOVA pattern (still correct) */
+		for (i = 0; buf && i < a->write_bytes; i++)
+			buf[i] = (u8)(iova + i) ^ tag;
 		down_read(&ioas->rwsem);
-		ret = iodirty_dma_access(dev, a->iova + (page << PAGE_SHIFT) + off,
-					 a->write_bytes, true, NULL, NULL, &hits,
-					 &misses);
+		ret = iodirty_dma_access(dev, iova, a->write_bytes, true, buf,
+					 NULL, &hits, &misses);
 		up_read(&ioas->rwsem);
 		if (ret)
 			atomic64_inc(&dev->wl.faults);
@@ -89,6 +102,7 @@ static int wl_thread(void *data)
 		}
 		cond_resched();
 	}
+	kfree(buf);
 	return 0;
 }
 

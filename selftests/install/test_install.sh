@@ -164,14 +164,17 @@ cat > "$T/want" <<LIST
 $P/bin/iodirty-demo
 $P/bin/iodirty-heatmap
 $P/bin/iodirty-lab
+$P/bin/iodirty-migrate
 $P/bin/iodirty-replay
 $P/bin/iodirty-top
 $P/bin/iodirtyctl
 $P/share/iodirty/coalesce.bpf.o
 $P/share/iodirty/default.bpf.o
+$P/share/iodirty/defer_hot.bpf.o
 $P/share/iodirty/export.bpf.o
 $P/share/iodirty/hotcold.bpf.o
 $(cd "$top" && for f in bpf/default.bpf.c bpf/coalesce.bpf.c bpf/hotcold.bpf.c bpf/export.bpf.c \
+	bpf/defer_hot.bpf.c \
 	bpf/iodirty.bpf.h bpf/export.h bpf/examples/*.bpf.c vmlinux.h; do
 	echo "$P/share/iodirty/src/$(basename "$f")"; done)
 LIST
@@ -182,11 +185,11 @@ ok $(( st | r )) "make install DESTDIR=D PREFIX=$P: exactly the tools, the polic
 
 b=$R$P/bin
 ok0=0
-for t in iodirtyctl iodirty-demo iodirty-lab iodirty-top iodirty-heatmap iodirty-replay; do
+for t in iodirtyctl iodirty-demo iodirty-lab iodirty-top iodirty-heatmap iodirty-replay iodirty-migrate; do
 	readelf -l "$b/$t" 2>/dev/null | grep -q 'program interpreter' && ok0=1
 	[ -x "$b/$t" ] || ok0=1
 done
-ok $ok0 "installed iodirtyctl, iodirty-demo, iodirty-lab, iodirty-top, iodirty-heatmap and iodirty-replay are static executables"
+ok $ok0 "installed iodirtyctl, iodirty-demo, iodirty-lab, iodirty-top, iodirty-heatmap, iodirty-replay and iodirty-migrate are static executables"
 
 st=0
 run "$b/iodirtyctl" --help || st=$?
