@@ -17,7 +17,7 @@ TRACER_REC_SRCS := $(wildcard user/iodirty_record.c)
 tools: $(TRACER_BINS)
 
 $(TOOLS_DIR)/iodirty-lab: tools/iodirty-lab/iodirty-lab.c $(TOOLS_LIB_SRCS) \
-		user/libiodirty.h include/uapi/linux/iodirty.h | $(DEPS)/stamp
+		user/libiodirty.h user/parse_size.h include/uapi/linux/iodirty.h | $(DEPS)/stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -Iuser $< $(TOOLS_LIB_SRCS) -o $@ -static
@@ -34,7 +34,7 @@ $(TRACER_BUILD)/iodirty-top.skel.h: $(TRACER_BUILD)/iodirty-top.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name iodirty_top_bpf > $@
 
 $(TOOLS_DIR)/iodirty-top: tools/iodirty-top/iodirty-top.c tools/iodirty-top/iodirty-top.h \
-		$(TRACER_BUILD)/iodirty-top.skel.h user/bpf_print.h user/iodirty_record.h \
+		$(TRACER_BUILD)/iodirty-top.skel.h user/bpf_print.h user/iodirty_record.h user/parse_size.h \
 		$(TRACER_REC_SRCS) | $(DEPS)/stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Process-level helpers the in-VM test binaries share (test_progs, the
- * UAPI kselftests, the ioctl fuzzer): dropping capabilities and reading
- * what the kernel charges this process for pinned pages.  Header only.
+ * UAPI kselftests, the ioctl fuzzer): dropping capabilities, reading
+ * what the kernel charges this process for pinned pages, and reading and
+ * writing parameter knobs.  Header only.
  */
 #ifndef __IODIRTY_PROC_UTIL_H
 #define __IODIRTY_PROC_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -61,6 +64,37 @@ static inline long proc_vmpin_kb(void)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/*
+ * A sysfs / debugfs / procfs knob: if @old, read its first line into @old
+ * (@n bytes, newline dropped); then, if @val, write @val.  Attribute files
+ * are often not seekable, so each direction is its own open.  Returns 0 or
+ * -errno.
+ */
+static inline int proc_knob_rw(const char *path, char *old, size_t n,
+			       const char *val)
+{
+	ssize_t r;
+	int fd;
+
+	if (old) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return -errno;
+		r = read(fd, old, n - 1);
+		close(fd);
+		old[r > 0 ? r : 0] = 0;
+		old[strcspn(old, "\n")] = 0;
+	}
+	if (!val)
+		return 0;
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val));
+	close(fd);
+	return r < 0 ? -errno : 0;
 }
 
 #endif /* __IODIRTY_PROC_UTIL_H */

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include "parse_size.h"
 #include "libiodirty.h"
 
 #define LAB_IOVA	(1ULL << 24)
@@ -91,26 +92,6 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-/* "64M" -> bytes; 0 on a malformed value */
-static unsigned long long parse_size(const char *s)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	return *end ? 0 : v;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	unsigned long long v = 0;
@@ -131,12 +112,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "unknown pattern '%s' (seq, random, zipf, nic)", arg);
 		return 0;
 	case 'm':
-		env.mem = parse_size(arg);
+		env.mem = iodirty_parse_size(arg);
 		if (!env.mem || env.mem > LAB_MAX_MEM || env.mem % 4096)
 			argp_error(state, "invalid memory size '%s' (4K multiple, up to 1G)", arg);
 		return 0;
 	case OPT_PAGE_SIZE:
-		env.page_size = parse_size(arg);
+		env.page_size = iodirty_parse_size(arg);
 		if (!env.page_size || env.page_size & (env.page_size - 1) ||
 		    env.page_size < 2048 || env.page_size > (1 << 30))
 			argp_error(state, "invalid page size '%s' (power of two, 2K..1G)", arg);

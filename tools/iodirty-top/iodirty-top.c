@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "parse_size.h"
 #include "bpf_print.h"
 #include "iodirty_record.h"
 #include "iodirty-top.h"
@@ -88,23 +89,6 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-static unsigned long long parse_size(const char *s)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	return *end ? 0 : v;
-}
-
 static long parse_long(const char *arg, struct argp_state *state, const char *what,
 		       long min)
 {
@@ -140,13 +124,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_RECORD: env.record = arg; break;
 	case 'g':
-		v = parse_size(arg);
+		v = iodirty_parse_size(arg);
 		if (!v || v & (v - 1) || v < 4096 || v > (1ULL << 40))
 			argp_error(state, "invalid granule '%s' (power of two, 4K..1T)", arg);
 		env.granule = v;
 		break;
 	case OPT_RING_SIZE:
-		v = parse_size(arg);
+		v = iodirty_parse_size(arg);
 		if (!v || v & (v - 1) || v < 4096 || v > (1ULL << 30))
 			argp_error(state, "invalid ring size '%s' (power of two, 4K..1G)", arg);
 		env.ring_size = v;

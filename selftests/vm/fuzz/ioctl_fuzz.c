@@ -147,26 +147,9 @@ static u64 param_writes;
 static int param_rw(const char *name, char *old, size_t n, const char *val)
 {
 	char path[128];
-	ssize_t r;
-	int fd;
 
 	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	if (old) {
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return -errno;
-		r = read(fd, old, n - 1);
-		close(fd);
-		old[r > 0 ? r : 0] = 0;
-		old[strcspn(old, "\n")] = 0;
-		return 0;
-	}
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	r = write(fd, val, strlen(val));
-	close(fd);
-	return r < 0 ? -errno : 0;
+	return proc_knob_rw(path, old, n, val);
 }
 
 static void *param_thread(void *arg)

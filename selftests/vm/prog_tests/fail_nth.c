@@ -473,29 +473,6 @@ static const char * const knobs[][2] = {
 };
 static char saved[sizeof(knobs) / sizeof(knobs[0])][16];
 
-/* debugfs attribute files are not seekable: one open to read, one to write */
-static int knob_rw(const char *path, char *old, size_t n, const char *val)
-{
-	ssize_t r;
-	int fd;
-
-	if (old) {
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return -errno;
-		r = read(fd, old, n - 1);
-		close(fd);
-		old[r > 0 ? r : 0] = 0;
-		old[strcspn(old, "\n")] = 0;
-	}
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	r = write(fd, val, strlen(val));
-	close(fd);
-	return r < 0 ? -errno : 0;
-}
-
 static int knobs_set(bool restore)
 {
 	unsigned int i;
@@ -504,11 +481,11 @@ static int knobs_set(bool restore)
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		if (restore) {
 			if (saved[i][0])
-				knob_rw(knobs[i][0], NULL, 0, saved[i]);
+				proc_knob_rw(knobs[i][0], NULL, 0, saved[i]);
 			continue;
 		}
-		ret = knob_rw(knobs[i][0], saved[i], sizeof(saved[i]),
-			      knobs[i][1]);
+		ret = proc_knob_rw(knobs[i][0], saved[i], sizeof(saved[i]),
+				   knobs[i][1]);
 		if (ret)
 			return ret;
 	}
