@@ -220,12 +220,14 @@ struct iodirty_iotlb_cache {
  * struct iodirty_workload_state - a device's DMA workload thread
  * @task: the kthread, NULL when stopped
  * @args: its parameters (a copy of the START command)
+ * @buf: the bytes of one write (a page), owned while @task runs
  * @writes: writes done
  * @faults: writes that faulted
  */
 struct iodirty_workload_state {
 	struct task_struct *task;
 	struct iodirty_workload args;
+	u8 *buf;
 	atomic64_t writes;
 	atomic64_t faults;
 };

@@ -67,7 +67,7 @@ static int wl_thread(void *data)
 	u64 n = a->length >> PAGE_SHIFT, s = a->seed ?: 0x9e3779b97f4a7c15ULL;
 	u64 step = 0, hits = 0, misses = 0, start = ktime_get_ns(), done = 0;
 	struct iodirty_ioas *ioas = dev->hwpt->ioas;
-	u8 *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	u8 *buf = dev->wl.buf;
 
 	while (!kthread_should_stop()) {
 		u64 page = wl_pick_page(a, &s, n, &step);
@@ -78,8 +78,7 @@ static int wl_thread(void *data)
 		u32 i;
 		int ret;
 
-		/* without the buffer: the plain IOVA pattern (still correct) */
-		for (i = 0; buf && i < a->write_bytes; i++)
+		for (i = 0; i < a->write_bytes; i++)
 			buf[i] = (u8)(iova + i) ^ tag;
 		down_read(&ioas->rwsem);
 		ret = iodirty_dma_access(dev, iova, a->write_bytes, true, buf,
@@ -102,7 +101,6 @@ static int wl_thread(void *data)
 		}
 		cond_resched();
 	}
-	kfree(buf);
 	return 0;
 }
 
@@ -119,6 +117,8 @@ void iodirty_workload_stop(struct iodirty_device *dev)
 	kthread_stop(dev->wl.task);
 	put_task_struct(dev->wl.task);
 	dev->wl.task = NULL;
+	kfree(dev->wl.buf);
+	dev->wl.buf = NULL;
 	refcount_dec(&dev->obj.users);
 }
 
@@ -143,9 +143,16 @@ static int wl_start(struct iodirty_device *dev, struct iodirty_workload *cmd)
 		dev->wl.args.hot_pct = 90;
 	atomic64_set(&dev->wl.writes, 0);
 	atomic64_set(&dev->wl.faults, 0);
+	/* allocated here, where a failure can be returned, not in the thread */
+	dev->wl.buf = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!dev->wl.buf)
+		return -ENOMEM;
 	t = kthread_create(wl_thread, dev, "iodirty-wl/%u", dev->obj.id);
-	if (IS_ERR(t))
+	if (IS_ERR(t)) {
+		kfree(dev->wl.buf);
+		dev->wl.buf = NULL;
 		return PTR_ERR(t);
+	}
 	get_task_struct(t);
 	dev->wl.task = t;
 	refcount_inc(&dev->obj.users);
