@@ -182,23 +182,33 @@ static void *t_close_loop(void *arg)
 }
 
 /*
+ * Both policy objects, loaded before any context starts and before the
+ * clock does: loading verifies them, which under KASAN, with the contexts
+ * already busy, took longer than the whole run (no swap at all).
+ */
+static bool t_policies_load(struct export_bpf **ex, struct coalesce_bpf **co)
+{
+	*ex = export_bpf__open();
+	*co = coalesce_bpf__open();
+	if (!ASSERT_OK_PTR(*ex, "open export") ||
+	    !ASSERT_OK_PTR(*co, "open coalesce"))
+		return false;
+	(*ex)->rodata->cold_every = 4;
+	return ASSERT_OK(export_bpf__load(*ex), "load export") &&
+	       ASSERT_OK(coalesce_bpf__load(*co), "load coalesce");
+}
+
+/*
  * Hot swap export <-> coalesce every few ms; every 16th step detach, every
  * 40th eject the policy by turning BPF policies off and on (bpf_policies).
  */
-static void t_policy_loop(double end, __u64 *swaps, __u64 *detaches,
-			  __u64 *ejects)
+static void t_policy_loop(double end, struct export_bpf *ex,
+			  struct coalesce_bpf *co, __u64 *swaps,
+			  __u64 *detaches, __u64 *ejects)
 {
-	struct export_bpf *ex = export_bpf__open();
-	struct coalesce_bpf *co = coalesce_bpf__open();
 	struct bpf_link *link = NULL;
 	bool on_export = true;
 
-	if (!ASSERT_OK_PTR(ex, "open export") || !ASSERT_OK_PTR(co, "open coalesce"))
-		goto out;
-	ex->rodata->cold_every = 4;
-	if (!ASSERT_OK(export_bpf__load(ex), "load export") ||
-	    !ASSERT_OK(coalesce_bpf__load(co), "load coalesce"))
-		goto out;
 	while (emu_now() < end) {
 		if (!link) {
 			link = bpf_map__attach_struct_ops(ex->maps.export_ops);
@@ -225,10 +235,7 @@ static void t_policy_loop(double end, __u64 *swaps, __u64 *detaches,
 		(*swaps)++;
 		emu_msleep(4);
 	}
-out:
 	bpf_link__destroy(link);
-	export_bpf__destroy(ex);
-	coalesce_bpf__destroy(co);
 }
 
 struct t_result {
@@ -244,6 +251,8 @@ static void t_run(double secs, bool unsafe, bool policies, struct t_result *r)
 		{ IODIRTY_MODEL_ARM, IODIRTY_WL_NIC_RING },
 	};
 	struct t_ctx c[T_CTX] = {};
+	struct export_bpf *ex = NULL;
+	struct coalesce_bpf *co = NULL;
 	pthread_t closer;
 	bool closer_up = false;
 	double end;
@@ -253,6 +262,8 @@ static void t_run(double secs, bool unsafe, bool policies, struct t_result *r)
 	atomic_store(&t_stop, false);
 	for (i = 0; i < T_CTX; i++)
 		c[i].e.fd = -1;
+	if (policies && !t_policies_load(&ex, &co))
+		goto out;
 	for (i = 0; i < T_CTX; i++) {
 		if (!t_ctx_start(&c[i], cfg[i].model, cfg[i].pattern, unsafe))
 			break;
@@ -263,7 +274,7 @@ static void t_run(double secs, bool unsafe, bool policies, struct t_result *r)
 						     &r->closes), "closer thread");
 	end = emu_now() + secs;
 	if (r->started == T_CTX && policies)
-		t_policy_loop(end, &r->swaps, &r->detaches, &r->ejects);
+		t_policy_loop(end, ex, co, &r->swaps, &r->detaches, &r->ejects);
 	while (emu_now() < end)
 		emu_msleep(50);
 	atomic_store(&t_stop, true);
@@ -273,11 +284,14 @@ static void t_run(double secs, bool unsafe, bool policies, struct t_result *r)
 		t_ctx_finish(&c[i]);
 		r->missed += c[i].missed;
 	}
+out:
 	for (i = 0; i < T_CTX; i++) {
 		emu_env_teardown(&c[i].e);
 		emu_free(c[i].buf, T_LEN);
 		emu_free(c[i].side, 16 * SZ_4K);
 	}
+	export_bpf__destroy(ex);
+	coalesce_bpf__destroy(co);
 }
 
 DEFINE_TEST(torture)
