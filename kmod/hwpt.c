@@ -527,7 +527,7 @@ static int ubitmap_pin(struct iodirty_ubitmap *ub, u64 uptr, u64 iova,
 		return -EOVERFLOW;
 	if (!uptr || uptr + nbytes < uptr)
 		return -EFAULT;
-	want = DIV_ROUND_UP(off + nbytes, PAGE_SIZE);
+	want = pt_bitmap_pin_pages(uptr, nbytes, PAGE_SHIFT);
 	ub->pages = kvmalloc_array(want, sizeof(*ub->pages), GFP_KERNEL);
 	if (!ub->pages)
 		return -ENOMEM;

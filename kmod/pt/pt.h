@@ -211,5 +211,6 @@ int pt_bitmap_init(struct pt_bitmap *bm, void *data, u64 iova, u64 length,
 int pt_bitmap_set_range(struct pt_bitmap *bm, u64 iova, u64 len);
 void pt_bitmap_set_bits(u8 *data, u64 start_bit, u64 nbits);
 u64 pt_bitmap_bytes(u64 length, u64 page_size);
+u64 pt_bitmap_pin_pages(u64 uaddr, u64 nbytes, unsigned int page_shift);
 
 #endif /* _IODIRTY_PT_H */

@@ -93,6 +93,12 @@ void pt_bitmap_set_bits(u8 *data, u64 start_bit, u64 nbits)
 
 	if (!nbits)
 		return;
+	if (pt_host_bug(PT_HOST_BUG_BITMAP_U64)) {
+		/* the bug: the byte array taken for an array of u64 */
+		for (off = start_bit; off < start_bit + nbits; off++)
+			((u64 *)data)[off >> 6] |= 1ULL << (off & 63);
+		return;
+	}
 	last_bit = start_bit + nbits - 1;
 	first = start_bit >> 3;
 	nbytes = (last_bit >> 3) - first + 1;
@@ -153,11 +159,44 @@ u64 pt_bitmap_bytes(u64 length, u64 page_size)
 
 	if (!length || !page_size || (page_size & (page_size - 1)))
 		return 0;
+	/*
+	 * Shifts, never a division by a product of page_size: 8 * 2^63 is 0
+	 * in a u64 (syzbot's divide error in upstream's iova_bitmap, which
+	 * PT_HOST_BUG_PGSIZE_DIV puts back).
+	 */
+	if (pt_host_bug(PT_HOST_BUG_PGSIZE_DIV))
+		return (length - 1) / (8 * page_size) + 1;
 	shift = __ffs64(page_size);
 	if (shift < PT_BITMAP_MIN_SHIFT || shift > PT_BITMAP_MAX_SHIFT)
 		return 0;
 	nbits = ((length - 1) >> shift) + 1;
 	return ((nbits - 1) >> 3) + 1;
+}
+
+/**
+ * pt_bitmap_pin_pages() - CPU pages that hold a user bitmap
+ * @uaddr: address of the bitmap's first byte (any alignment)
+ * @nbytes: its size in bytes (pt_bitmap_bytes()), below 2^62
+ * @page_shift: the CPU page size's shift (PAGE_SHIFT in the module)
+ *
+ * The bitmap's offset in its first page counts: a bitmap one page long
+ * that does not start a page lies in two.  Pinning fewer pages than this
+ * lets the writer run off the end of the mapping (upstream's iova_bitmap
+ * pinned nbytes / PAGE_SIZE pages until Feb 2024;
+ * PT_HOST_BUG_PIN_WINDOW puts that back).
+ *
+ * Return: the number of pages, counted from the page holding @uaddr, that
+ * hold bytes [@uaddr, @uaddr + @nbytes); 0 if @nbytes is 0.
+ */
+u64 pt_bitmap_pin_pages(u64 uaddr, u64 nbytes, unsigned int page_shift)
+{
+	u64 off = uaddr & ((1ULL << page_shift) - 1);
+
+	if (!nbytes)
+		return 0;
+	if (pt_host_bug(PT_HOST_BUG_PIN_WINDOW))
+		off = 0;
+	return ((off + nbytes - 1) >> page_shift) + 1;
 }
 
 /**
@@ -185,7 +224,8 @@ int pt_bitmap_init(struct pt_bitmap *bm, void *data, u64 iova, u64 length,
 	if (!data || !page_size || (page_size & (page_size - 1)))
 		return -EINVAL;
 	shift = __ffs64(page_size);
-	if (shift < PT_BITMAP_MIN_SHIFT || shift > PT_BITMAP_MAX_SHIFT)
+	if ((shift < PT_BITMAP_MIN_SHIFT || shift > PT_BITMAP_MAX_SHIFT) &&
+	    !pt_host_bug(PT_HOST_BUG_PGSIZE_DIV))
 		return -EINVAL;
 	if (!length)
 		return -ENODATA;

@@ -35,7 +35,11 @@
  *                        window deterministically
  *   pt_host_plain_unsafe negative control: clear with a plain store even
  *                        when the entry was not accessed (wrong on purpose)
- * In the module both are compile-time constants (no hook, safe rule).
+ * Host only: pt_host_bugs, a mask of enum pt_host_bug, puts back one of
+ * upstream's known dirty-tracking bug classes each (wrong on purpose), so
+ * selftests/host/test_bugclass.c can show that its checks catch them.
+ * In the module all of these are compile-time constants (no hook, safe
+ * rule, no bug): the switches cost nothing there and cannot be turned on.
  * On the host pa == virtual address (user pointers are below 2^47, so they
  * fit every format's address field).
  */
@@ -100,6 +104,7 @@ static inline void pt_atomic_or64(u64 *p, u64 mask)
 
 #define pt_host_plain_unsafe	false
 #define pt_host_clean_hook	((void (*)(u64 *))NULL)
+#define pt_host_bug(b)		false
 
 static inline void pt_atomic_andnot64(u64 *p, u64 mask)
 {
@@ -161,6 +166,38 @@ extern long pt_host_tables_live;
 extern long pt_host_allocs;
 extern bool pt_host_plain_unsafe;
 extern void (*pt_host_clean_hook)(u64 *p);
+
+/*
+ * Upstream bug classes that pt_host_bugs can put back (test only; each
+ * names the fix that removed it upstream, see README "Tests"):
+ *  PT_HOST_BUG_PGSIZE_DIV   bitmap sizing divides by 8 * page_size and
+ *	accepts any power of two: page_size = 1 << 63 makes the divisor 0
+ *	(syzbot "divide error in iova_bitmap_alloc", fixed by "iommufd: Don't
+ *	overflow during division for dirty tracking", 2025)
+ *  PT_HOST_BUG_SHORT_GATHER unmap ending inside a large or contiguous leaf
+ *	removes the whole leaf but reports only the requested length, so the
+ *	caller invalidates too little ("iommupt: Fix short gather if the
+ *	unmap goes into a large mapping", CVE-2026-31735)
+ *  PT_HOST_BUG_CLEAR_COPY   the walker clears a copy of the entry, not the
+ *	entry (io-pgtable-arm visit_dirty() review, 2024)
+ *  PT_HOST_BUG_BITMAP_U64   the bitmap writer treats the user bitmap as an
+ *	array of aligned u64 words: bitmaps shorter than a u64, or not
+ *	u64-aligned, get bytes outside their own written (iova_bitmap u8 and
+ *	unaligned-bitmap fixes, 2024)
+ *  PT_HOST_BUG_PIN_WINDOW   the pages pinned for a user bitmap ignore its
+ *	offset in the first page, one page short when it straddles one more
+ *	("iommufd/iova_bitmap: Consider page offset for the pages to be
+ *	pinned", Feb 2024)
+ */
+enum pt_host_bug {
+	PT_HOST_BUG_PGSIZE_DIV		= 1u << 0,
+	PT_HOST_BUG_SHORT_GATHER	= 1u << 1,
+	PT_HOST_BUG_CLEAR_COPY		= 1u << 2,
+	PT_HOST_BUG_BITMAP_U64		= 1u << 3,
+	PT_HOST_BUG_PIN_WINDOW		= 1u << 4,
+};
+extern unsigned int pt_host_bugs;
+#define pt_host_bug(b)		(__builtin_expect(!!(pt_host_bugs & (b)), 0))
 
 /*
  * Tables come from 2 MiB chunks backed by transparent huge pages when

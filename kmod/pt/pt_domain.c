@@ -12,6 +12,7 @@ long pt_host_tables_live;
 long pt_host_allocs;
 bool pt_host_plain_unsafe;
 void (*pt_host_clean_hook)(u64 *p);
+unsigned int pt_host_bugs;
 
 #if defined(__SANITIZE_ADDRESS__)
 #define PT_HOST_POOL 0

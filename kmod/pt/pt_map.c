@@ -235,7 +235,7 @@ int pt_map(struct pt_domain *d, u64 iova, u64 pa, u64 len,
 int pt_unmap(struct pt_domain *d, u64 iova, u64 len, u64 *unmapped)
 {
 	struct pt_leafref r;
-	u64 bytes;
+	u64 bytes, s = iova, e = iova + len;
 	int ret;
 
 	if (unmapped)
@@ -243,12 +243,26 @@ int pt_unmap(struct pt_domain *d, u64 iova, u64 len, u64 *unmapped)
 	ret = pt_check_range(d, iova, len);
 	if (ret)
 		return ret;
-	if (!pt_find_leaf(d, iova, &r) && r.iova < iova)
-		return -EDOM;
+	/*
+	 * A leaf crossing an end is refused rather than removed whole: the
+	 * caller invalidates exactly [iova, iova + *unmapped), and a leaf
+	 * removed beyond that would stay cached in the IOTLB (upstream's
+	 * short-gather bug, which PT_HOST_BUG_SHORT_GATHER puts back).
+	 */
+	if (!pt_find_leaf(d, iova, &r) && r.iova < iova) {
+		if (!pt_host_bug(PT_HOST_BUG_SHORT_GATHER))
+			return -EDOM;
+		s = r.iova;
+	}
 	if (!pt_find_leaf(d, iova + len - 1, &r) &&
-	    r.iova + r.size > iova + len)
-		return -EDOM;
-	bytes = pt_unmap_level(d, d->root, d->levels - 1, 0, iova, iova + len);
+	    r.iova + r.size > iova + len) {
+		if (!pt_host_bug(PT_HOST_BUG_SHORT_GATHER))
+			return -EDOM;
+		e = r.iova + r.size;
+	}
+	bytes = pt_unmap_level(d, d->root, d->levels - 1, 0, s, e);
+	if (pt_host_bug(PT_HOST_BUG_SHORT_GATHER) && bytes > len)
+		bytes = len;
 	if (!bytes)
 		return -ENOENT;
 	if (unmapped)

@@ -204,7 +204,8 @@ static __always_inline int pt_walk_dirty_leaf(enum pt_format F,
 			u64 v = READ_ONCE(t[k]);
 
 			if (pt_e_dirty(F, v))
-				pt_e_clean(F, &t[k], v);
+				pt_e_clean(F, pt_host_bug(PT_HOST_BUG_CLEAR_COPY) ?
+					   &v : &t[k], v);
 		}
 	ret = pt_walk_report(w, ls, le);
 	if (unlikely(ret)) {
@@ -308,7 +309,7 @@ static __always_inline int pt_walk_dirty_line(enum pt_format F,
 		if (unlikely(pt_host_clean_hook))
 			for (k = 0; k < 8; k++)
 				pt_host_clean_hook(&t[k]);
-		for (k = 0; k < 8; k++)
+		for (k = 0; k < 8 && !pt_host_bug(PT_HOST_BUG_CLEAR_COPY); k++)
 			WRITE_ONCE(t[k], pt_e_cleaned(F, v[k]));
 	}
 	if (s != w->run_e) {

@@ -208,6 +208,37 @@ TEST_F(dirty, get_page_size_not_pow2_einval)
 			       2 * MOCK_IO_PAGE, bm, 0));
 }
 
+/*
+ * syzbot "divide error in iova_bitmap_alloc" (Oct 2025): page_size
+ * 0x8000000000000000 made upstream's bitmap sizing divide by
+ * 64 * 2^63 == 0.  Pinned here with the reproducer's page size and the
+ * other powers of two above 1 GiB, at a range they are aligned to
+ * (iova 0, length 2^63) and at the mapped one: EINVAL, the kernel alive,
+ * the next good call working.  The host suite bugclass checks the sizing
+ * arithmetic itself and shows the old division does fault.
+ */
+TEST_F(dirty, get_page_size_2_63_einval)
+{
+	static const __u64 huge[] = {
+		1ULL << 63, 1ULL << 62, 1ULL << 40, 1ULL << 31,
+	};
+	__u64 bm[4] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		EXPECT_EQ(-EINVAL, get_dirty(self->fd, self->dhwpt, 0,
+					     1ULL << 63, huge[i], bm, 0));
+		EXPECT_EQ(-EINVAL, get_dirty(self->fd, self->dhwpt, 0,
+					     1ULL << 63, huge[i], NULL, 0));
+		EXPECT_EQ(-EINVAL, get_dirty(self->fd, self->dhwpt,
+					     self->iova, self->len, huge[i],
+					     bm, 0));
+	}
+	ASSERT_EQ(0, get_dirty(self->fd, self->dhwpt, self->iova, self->len,
+			       2 * MOCK_IO_PAGE, bm, 0));
+	ASSERT_EQ(0, bm[0] | bm[1] | bm[2] | bm[3]);
+}
+
 TEST_F(dirty, get_unmapped_enoent)
 {
 	long pg = iod_page_size();
