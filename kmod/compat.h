@@ -20,4 +20,17 @@
 #define KF_TRUSTED_ARGS 0
 #endif
 
+/*
+ * >= 6.18: system_dfl_wq is the unbound system workqueue and, from 7.0,
+ * system_unbound_wq is marked __WQ_DEPRECATED (the first work queued on it
+ * logs "enqueued on deprecated workqueue").  Older kernels have only
+ * system_unbound_wq (some 6.12.y have both; either is right there).
+ */
+#include <linux/workqueue.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#define iodirty_unbound_wq	system_dfl_wq
+#else
+#define iodirty_unbound_wq	system_unbound_wq
+#endif
+
 #endif /* _IODIRTY_COMPAT_H */

@@ -5,9 +5,10 @@
  * A GET_DIRTY_BITMAP / IODIRTY_HARVEST over a large range is cut by
  * pt_split_range() into parts that share no bitmap byte (cuts on 64-bit
  * bitmap words) and cut no leaf; the caller's thread walks the first part
- * and up to harvest_threads - 1 workers from system_unbound_wq walk the
- * others, all under the caller's locks (the IOAS rwsem for read keeps the
- * table structure stable; the walker itself only needs that).  Workers
+ * and up to harvest_threads - 1 workers from the unbound system workqueue
+ * (iodirty_unbound_wq, compat.h) walk the others, all under the caller's
+ * locks (the IOAS rwsem for read keeps the table structure stable; the
+ * walker itself only needs that).  Workers
  * are bounded module-wide: a harvest takes helper slots from
  * iodirty_split_slots and walks fewer parts when there are none, so the
  * module never runs more than harvest_threads - 1 helper walks at once.
@@ -182,7 +183,7 @@ int iodirty_harvest_walk(struct pt_domain *pt, u64 iova, u64 len,
 		}
 		if (i) {
 			INIT_WORK(&p->work, split_work_fn);
-			queue_work(system_unbound_wq, &p->work);
+			queue_work(iodirty_unbound_wq, &p->work);
 		}
 	}
 	split_walk(&parts[0]);

@@ -477,7 +477,7 @@ static void scan_workfn(struct work_struct *work)
 	mutex_lock(&sc->lock);
 	if (sc->running) {
 		scan_once(sc, false);
-		queue_delayed_work(system_unbound_wq, &sc->work,
+		queue_delayed_work(iodirty_unbound_wq, &sc->work,
 				   msecs_to_jiffies(sc->period_ms));
 	}
 	mutex_unlock(&sc->lock);
@@ -614,7 +614,7 @@ static int scan_start(struct iodirty_ucmd *ucmd, struct iodirty_hwpt *hwpt,
 	sc->period_ms = cmd->period_ms;
 	sc->running = true;
 	refcount_inc(&hwpt->obj.users);
-	queue_delayed_work(system_unbound_wq, &sc->work, 0);
+	queue_delayed_work(iodirty_unbound_wq, &sc->work, 0);
 	mutex_unlock(&sc->lock);
 	return 0;
 }
