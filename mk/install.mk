@@ -38,8 +38,9 @@ inst = $(TOP)/tools/install.sh
 $(BUILD)/tools/.policy-dir: FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)echo '$(IODIRTY_DATADIR)' | cmp -s - $@ 2>/dev/null || echo '$(IODIRTY_DATADIR)' > $@
-$(BUILD)/tools/iodirtyctl: $(BUILD)/tools/.policy-dir
+$(BUILD)/tools/iodirtyctl $(BUILD)/tools/iodirty-migrate: $(BUILD)/tools/.policy-dir
 $(BUILD)/tools/iodirtyctl: TOOLS_CFLAGS += -DIODIRTY_POLICY_DIR='"$(IODIRTY_DATADIR)"'
+$(BUILD)/tools/iodirty-migrate: MIGRATE_POLICY_CFLAGS = -DIODIRTY_POLICY_DIR='"$(IODIRTY_DATADIR)"'
 
 install: tools bpf
 	$(Q)$(inst) install 0755 $(DESTDIR)$(BINDIR) $(TOOLS_BINS) $(RECORD_BINS)

@@ -20,12 +20,14 @@ MIGRATE_POLICY_SRCS := bpf/defer_hot.bpf.c
 
 $(MIGRATE_BIN): $(MIGRATE_SRCS) $(wildcard tools/iodirty-migrate/*.h) \
 		tools/iodirtyctl/iodirtyctl.h bpf/export.h user/libiodirty.c \
-		user/libiodirty.h user/bpf_print.h include/uapi/linux/iodirty.h \
+		user/libiodirty.h user/policy_path.c user/policy_path.h \
+		user/bpf_print.h include/uapi/linux/iodirty.h \
 		$(BUILD)/bpf/export.skel.h | $(DEPS)/stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -Iuser -Itools/iodirtyctl -Itools/iodirty-migrate \
-		$(MIGRATE_SRCS) user/libiodirty.c -o $@ $(USER_LDLIBS)
+		$(MIGRATE_POLICY_CFLAGS) $(MIGRATE_SRCS) user/libiodirty.c \
+		user/policy_path.c -o $@ $(USER_LDLIBS)
 
 VM_EXTRA_BINS += $(MIGRATE_BIN) $(MIGRATE_POLICY_OBJS)
 

@@ -9,7 +9,7 @@
 # USER_LDLIBS and the BPF object/skeleton rules.
 
 TOOLS_DIR := $(BUILD)/tools
-TOOLS_LIB_SRCS := user/libiodirty.c
+TOOLS_LIB_SRCS := user/libiodirty.c user/policy_path.c
 TOOLS_CFLAGS = $(USER_CFLAGS) -Iuser -Itools/iodirtyctl
 TOOLS_POLICIES := default coalesce hotcold export
 TOOLS_POLICY_OBJS := $(TOOLS_POLICIES:%=$(BUILD)/bpf/%.bpf.o)

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "libiodirty.h"
 #include "bpf_print.h"
+#include "policy_path.h"
 #include "iodirty-migrate.h"
 
 struct mig_env env = {
@@ -53,7 +54,10 @@ const char argp_program_doc[] =
 "    iodirty-migrate --to 127.0.0.1:4444            # 32 MiB, zipf, bitmap sync\n"
 "    iodirty-migrate --to 127.0.0.1:4444 --sync stream --policy defer_hot.bpf.o,default\n"
 "    iodirty-migrate --to 127.0.0.1:4444 --pattern nic --devices 2 --json\n"
-"    iodirty-migrate --to 127.0.0.1:4444 --bandwidth 32 --downtime-limit 100\n";
+"    iodirty-migrate --to 127.0.0.1:4444 --bandwidth 32 --downtime-limit 100\n"
+"\n"
+"POLICIES: a path, or a bare name (defer_hot or defer_hot.bpf.o) looked up in\n"
+IODIRTY_POLICY_SEARCH ".\n";
 
 enum {
 	OPT_LISTEN = 'l', OPT_VERIFY = 'V', OPT_TO = 't', OPT_MEM = 'm',
@@ -79,7 +83,7 @@ static const struct argp_option opts[] = {
 	{ "downtime-limit", OPT_DOWNTIME, "MS", 0, "switchover threshold (default 300)", 2 },
 	{ "bandwidth", OPT_BW, "MiB/s", 0, "rate limit of the page stream (default 128)", 2 },
 	{ "max-rounds", OPT_ROUNDS, "N", 0, "switch over after N rounds anyway (default 30)", 2 },
-	{ "policy", OPT_POLICY, "LIST", 0, "comma-separated .bpf.o files or 'default': one migration each", 2 },
+	{ "policy", OPT_POLICY, "LIST", 0, "comma-separated policies (paths, or names such as defer_hot found as for iodirtyctl: see POLICIES) or 'default': one migration each", 2 },
 	{ "scan-ms", OPT_SCAN_MS, "MS", 0, "stream: scanner period (default 50)", 2 },
 	{ "max-skip", OPT_MAX_SKIP, "N", 0, "stream: scanner sampling floor, 1..1024 (default 256)", 2 },
 	{ "json", OPT_JSON, NULL, 0, "NDJSON: one record per round and per migration", 3 },

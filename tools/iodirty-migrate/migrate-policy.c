@@ -11,6 +11,7 @@
  * the object must have a ring buffer carrying export.h records.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "iodirty-migrate.h"
 #include "migrate-source.h"
 #include "libiodirty.h"
+#include "policy_path.h"
 #include "iodirtyctl.h"
 #include "export.h"
 #include "export.skel.h"
@@ -116,11 +118,25 @@ int src_policy_load(struct src *s, const char *policy)
 		s->policy_obj = s->export_skel->obj;
 		what = "export (default for --sync stream)";
 	} else {
-		s->policy_obj = bpf_object__open_file(policy, NULL);
+		char found[PATH_MAX];
+		const char *path = iodirty_find_policy(policy, found,
+						       sizeof(found));
+
+		if (!path) {
+			err = -errno;
+			if (err == -ENOENT && !strchr(policy, '/'))
+				fprintf(stderr, "iodirty-migrate: policy '%s' not found in %s\n",
+					policy, IODIRTY_POLICY_SEARCH);
+			else
+				fprintf(stderr, "iodirty-migrate: policy '%s': %s\n",
+					policy, strerror(-err));
+			return err;
+		}
+		s->policy_obj = bpf_object__open_file(path, NULL);
 		if (!s->policy_obj) {
 			err = -errno;
 			fprintf(stderr, "iodirty-migrate: opening policy '%s': %s\n",
-				policy, strerror(-err));
+				path, strerror(-err));
 			return err;
 		}
 	}

@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "libiodirty.h"
+#include "policy_path.h"
 #include "bpf_print.h"
 #include "iodirtyctl.h"
 
@@ -57,9 +58,7 @@ const char argp_program_doc[] =
 "    iodirtyctl detach                   # back to the built-in default\n"
 "\n"
 "POLICIES: OBJ is a path, or a bare name (export or export.bpf.o) looked up\n"
-"in the current directory, then each directory of $IODIRTY_POLICY_PATH\n"
-"(colon-separated), then ../share/iodirty next to this binary, then\n"
-IODIRTY_POLICY_DIR " (the installed example policies).\n";
+"in " IODIRTY_POLICY_SEARCH " (the installed example policies).\n";
 
 static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
@@ -135,66 +134,17 @@ static bool is_iodirty_ops(const struct bpf_object *obj, const struct bpf_map *m
 	return t && !strcmp(btf__name_by_offset(btf, t->name_off), "iodirty_ops");
 }
 
-/* @dir/@name, or @dir/@name.bpf.o for a name without that suffix */
-static bool try_policy(const char *dir, const char *name, char *buf, size_t sz)
-{
-	size_t n = strlen(name);
-	bool bare = n < 6 || strcmp(name + n - 6, ".bpf.o");
-
-	if (snprintf(buf, sz, "%s/%s", dir, name) < (int)sz && !access(buf, R_OK))
-		return true;
-	return bare && snprintf(buf, sz, "%s/%s.bpf.o", dir, name) < (int)sz &&
-	       !access(buf, R_OK);
-}
-
-/*
- * A policy object: @name itself if readable (the path as given), else for
- * a bare name (no '/') the first of ./, $IODIRTY_POLICY_PATH, the binary's
- * ../share/iodirty and IODIRTY_POLICY_DIR that holds NAME or NAME.bpf.o.
- */
+/* the object a policy name stands for (policy_path.h), or NULL after fail() */
 static const char *find_policy(const char *name, char *buf, size_t sz)
 {
-	const char *env_path = getenv("IODIRTY_POLICY_PATH");
-	char exe[PATH_MAX], *slash;
-	ssize_t len;
+	const char *path = iodirty_find_policy(name, buf, sz);
 
-	if (!access(name, R_OK))
-		return name;
-	if (strchr(name, '/') || !*name) {
-		fail(0, "%s: %s", name, strerror(errno));
-		return NULL;
-	}
-	if (try_policy(".", name, buf, sz))
-		return buf;
-	if (env_path) {
-		char *copy = strdup(env_path), *dir, *save = NULL;
-		bool ok = false;
-
-		for (dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !ok;
-		     dir = strtok_r(NULL, ":", &save))
-			ok = try_policy(dir, name, buf, sz);
-		free(copy);
-		if (ok)
-			return buf;
-	}
-	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len > 0) {
-		exe[len] = 0;
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			if (strlen(exe) + sizeof("/../share/iodirty") <= sizeof(exe)) {
-				strcat(exe, "/../share/iodirty");
-				if (try_policy(exe, name, buf, sz))
-					return buf;
-			}
-		}
-	}
-	if (try_policy(IODIRTY_POLICY_DIR, name, buf, sz))
-		return buf;
-	fail(0, "policy '%s' not found in the current directory, %s<bindir>/../share/iodirty or %s",
-	     name, env_path ? "$IODIRTY_POLICY_PATH, " : "", IODIRTY_POLICY_DIR);
-	return NULL;
+	if (!path && errno == ENOENT && !strchr(name, '/'))
+		fail(0, "policy '%s' not found in %s", name,
+		     IODIRTY_POLICY_SEARCH);
+	else if (!path)
+		fail(errno, "%s", name);
+	return path;
 }
 
 /* open and load @path; *mapp = its (first or --map) iodirty_ops map */

@@ -18,10 +18,6 @@
 #define IODIRTYCTL_MAPS_DIR	"maps"
 #define IODIRTYCTL_RB_DEFAULT	"events"
 
-/* where `make install` puts the example policies ($(PREFIX)/share/iodirty) */
-#ifndef IODIRTY_POLICY_DIR
-#define IODIRTY_POLICY_DIR	"/usr/local/share/iodirty"
-#endif
 
 struct iodirty_chunk_hdr {
 	__u64 hwpt_id;
