@@ -7,6 +7,10 @@
 #
 #   demo-migrate   boot the VM and migrate one zipf workload twice
 #                  (default and defer_hot, --sync stream), print the table
+#   bench-migrate  the migration case of `make bench`: zipf and NIC-ring
+#                  workloads under both policies, bytes and downtime per
+#                  policy (selftests/bench/vm/run-bench-migrate.sh), writes
+#                  $(BUILD)/bench-migrate.json
 #
 # Included by the top-level Makefile (mk/*.mk), before tools.mk and
 # install.mk define their rules; USER_CFLAGS, USER_LDLIBS and the BPF
@@ -31,7 +35,7 @@ $(MIGRATE_BIN): $(MIGRATE_SRCS) $(wildcard tools/iodirty-migrate/*.h) \
 
 VM_EXTRA_BINS += $(MIGRATE_BIN) $(MIGRATE_POLICY_OBJS)
 
-.PHONY: tools install uninstall demo-migrate install-migrate uninstall-migrate
+.PHONY: tools install uninstall demo-migrate bench-migrate install-migrate uninstall-migrate
 tools: $(MIGRATE_BIN) $(MIGRATE_POLICY_OBJS)
 
 # install.mk's install/uninstall list tools.mk's binaries; these add ours
@@ -51,3 +55,8 @@ uninstall-migrate:
 DEMO_MIGRATE_ARGS ?= --mem 32M --bandwidth 16 --rate 10000 --sync stream
 demo-migrate: all vm-image
 	$(Q)tools/vm/run --no-build -- /opt/iodirty/demo-migrate $(DEMO_MIGRATE_ARGS)
+
+bench-migrate: all vm-image
+	$(Q)selftests/bench/vm/run-bench-migrate.sh $(BUILD)/bench-migrate.json
+
+bench: bench-migrate
