@@ -164,6 +164,42 @@ out:
 }
 BUG_TESTS(pgsize_div, PT_HOST_BUG_PGSIZE_DIV)
 
+/*
+ * Run @one on a fresh domain of every format, once per leaf size of that
+ * format up to 1 GiB (@skip_granule: sizes above the granule only).
+ */
+static int for_each_fmt_size(int (*one)(struct pt_domain *d, u64 sz,
+					char *why, size_t n),
+			     bool skip_granule, char *why, size_t n)
+{
+	struct pt_domain d;
+	unsigned int fi;
+	int ret;
+
+	for (fi = 0; fi < NFMT; fi++) {
+		u64 sizes = pt_format_pgsizes(all_fmts[fi]);
+
+		for (; sizes; sizes &= sizes - 1) {
+			u64 sz = sizes & -sizes;
+
+			if (sz > GiB(1))
+				break;
+			if (pt_domain_init(&d, all_fmts[fi], 40,
+					   pt_format_pgsizes(all_fmts[fi]))) {
+				snprintf(why, n, "%s: domain init",
+					 pt_format_name(all_fmts[fi]));
+				return 1;
+			}
+			ret = skip_granule && sz == 1ULL << d.granule_shift ?
+			      0 : one(&d, sz, why, n);
+			pt_domain_destroy(&d);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 /* --------------------------------------------------------------------- */
 /*
  * Unmap ending (or starting) inside a large or contiguous leaf
@@ -201,79 +237,55 @@ static bool leafset_has(const struct leafset *l, u64 iova, u64 size)
 	return false;
 }
 
-static int check_short_gather(char *why, size_t n)
+static int short_gather_one(struct pt_domain *d, u64 big, char *why,
+			    size_t n)
 {
-	struct pt_domain d = { 0 };
-	bool live = false;
-	unsigned int fi, c;
+	u64 g = 1ULL << d->granule_shift, base = 2 * big;
+	/* [iova, len): ends inside the first leaf, crosses into the second,
+	 * starts inside the first */
+	const u64 cut[3][2] = {
+		{ base, g }, { base + big - g, 2 * g }, { base + g, 2 * big - g },
+	};
+	unsigned int c, i;
 
-	for (fi = 0; fi < NFMT; fi++) {
-		u64 sizes = pt_format_pgsizes(all_fmts[fi]);
+	for (c = 0; c < 3; c++) {
+		struct leafset before = { 0 }, after = { 0 };
+		u64 un = 0, lo, hi;
+		int ret;
 
-		for (; sizes; sizes &= sizes - 1) {
-			u64 big = sizes & -sizes, g, base, cut[3][2];
+		if (pt_map(d, base, GiB(4), 2 * big, RW, big, 0))
+			FAIL("%s: map 2 x %#llx", pt_format_name(d->fmt),
+			     (unsigned long long)big);
+		pt_for_each_leaf(d, base, 2 * big, leafset_cb, &before);
+		ret = pt_unmap(d, cut[c][0], cut[c][1], &un);
+		pt_for_each_leaf(d, base, 2 * big, leafset_cb, &after);
+		lo = cut[c][0];
+		hi = ret ? lo : lo + un;
+		for (i = 0; i < before.n; i++) {
+			u64 s = before.iova[i], e = s + before.size[i];
 
-			if (big > GiB(1))
-				break;
-			if (pt_domain_init(&d, all_fmts[fi], 40,
-					   pt_format_pgsizes(all_fmts[fi])))
-				FAIL("%s: domain init", pt_format_name(all_fmts[fi]));
-			live = true;
-			g = 1ULL << d.granule_shift;
-			if (big == g) {
-				pt_domain_destroy(&d);
-				live = false;
+			if (leafset_has(&after, s, e - s))
 				continue;
-			}
-			base = 2 * big;
-			/* [iova, len) of the three cuts */
-			cut[0][0] = base;		cut[0][1] = g;
-			cut[1][0] = base + big - g;	cut[1][1] = 2 * g;
-			cut[2][0] = base + g;		cut[2][1] = 2 * big - g;
-			for (c = 0; c < 3; c++) {
-				struct leafset before = { 0 }, after = { 0 };
-				u64 un = 0, lo, hi;
-				unsigned int i;
-				int ret;
-
-				if (pt_map(&d, base, GiB(4), 2 * big, RW, big, 0))
-					FAIL("%s: map 2 x %#llx",
-					     pt_format_name(d.fmt),
-					     (unsigned long long)big);
-				pt_for_each_leaf(&d, base, 2 * big, leafset_cb,
-						 &before);
-				ret = pt_unmap(&d, cut[c][0], cut[c][1], &un);
-				pt_for_each_leaf(&d, base, 2 * big, leafset_cb,
-						 &after);
-				lo = cut[c][0];
-				hi = ret ? lo : lo + un;
-				for (i = 0; i < before.n; i++) {
-					u64 s = before.iova[i];
-					u64 e = s + before.size[i];
-
-					if (leafset_has(&after, s, e - s))
-						continue;
-					if (s < lo || e > hi)
-						FAIL("%s leaf %#llx+%#llx: unmap(%#llx, %#llx) = %d removed it, but the invalidation covers [%#llx, %#llx)",
-						     pt_format_name(d.fmt),
-						     (unsigned long long)s,
-						     (unsigned long long)(e - s),
-						     (unsigned long long)cut[c][0],
-						     (unsigned long long)cut[c][1],
-						     ret, (unsigned long long)lo,
-						     (unsigned long long)hi);
-				}
-				pt_unmap(&d, base, 2 * big, NULL);
-			}
-			pt_domain_destroy(&d);
-			live = false;
+			if (s < lo || e > hi)
+				FAIL("%s leaf %#llx+%#llx: unmap(%#llx, %#llx) = %d removed it, but the invalidation covers [%#llx, %#llx)",
+				     pt_format_name(d->fmt),
+				     (unsigned long long)s,
+				     (unsigned long long)(e - s),
+				     (unsigned long long)cut[c][0],
+				     (unsigned long long)cut[c][1], ret,
+				     (unsigned long long)lo,
+				     (unsigned long long)hi);
 		}
+		pt_unmap(d, base, 2 * big, NULL);
 	}
 	return 0;
 out:
-	if (live)
-		pt_domain_destroy(&d);
 	return 1;
+}
+
+static int check_short_gather(char *why, size_t n)
+{
+	return for_each_fmt_size(short_gather_one, true, why, n);
 }
 BUG_TESTS(short_gather, PT_HOST_BUG_SHORT_GATHER)
 
@@ -299,71 +311,52 @@ static int count_run(void *arg, u64 iova, u64 len)
 	return 0;
 }
 
-static int check_clear_copy(char *why, size_t n)
+static int clear_copy_one(struct pt_domain *d, u64 sz, char *why, size_t n)
 {
+	/* 8..15: a whole line of eight, the walker's line path */
 	static const unsigned int dirty_idx[] = { 1, 5, 8, 9, 10, 11, 12, 13,
 						  14, 15 };
-	struct pt_domain d = { 0 };
-	bool live = false;
-	unsigned int fi, k;
+	u64 base = 16 * sz, want = 0;
+	struct runcount rc = { 0 };
+	struct pt_dirty_sink sink = { .run = count_run, .arg = &rc };
+	struct pt_xlate x;
+	unsigned int k;
 
-	for (fi = 0; fi < NFMT; fi++) {
-		u64 sizes = pt_format_pgsizes(all_fmts[fi]);
-
-		for (; sizes; sizes &= sizes - 1) {
-			u64 sz = sizes & -sizes, base = 16 * sz, want = 0;
-			struct runcount rc = { 0 };
-			struct pt_dirty_sink sink = { .run = count_run,
-						      .arg = &rc };
-			struct pt_xlate x;
-
-			if (sz > GiB(1))
-				break;
-			if (pt_domain_init(&d, all_fmts[fi], 40,
-					   pt_format_pgsizes(all_fmts[fi])))
-				FAIL("%s: domain init", pt_format_name(all_fmts[fi]));
-			live = true;
-			if (pt_map(&d, base, GiB(8), 16 * sz, RW, sz, 0))
-				FAIL("%s: map 16 x %#llx", pt_format_name(d.fmt),
-				     (unsigned long long)sz);
-			for (k = 0; k < sizeof(dirty_idx) / sizeof(dirty_idx[0]); k++) {
-				if (pt_hw_access(&d, base + dirty_idx[k] * sz,
-						 PT_PROT_WRITE, NULL))
-					FAIL("hw write");
-				want += sz;
-			}
-			if (pt_read_and_clear_dirty(&d, base, 16 * sz, 0, &sink,
-						    NULL) || rc.bytes != want)
-				FAIL("%s %#llx leaves: first harvest reported %llu bytes, want %llu",
-				     pt_format_name(d.fmt),
-				     (unsigned long long)sz,
-				     (unsigned long long)rc.bytes,
-				     (unsigned long long)want);
-			for (k = 0; k < 16; k++) {
-				if (pt_translate(&d, base + k * sz, &x))
-					FAIL("translate");
-				if (x.dirty)
-					FAIL("%s %#llx leaf %u still dirty after the clearing harvest reported it",
-					     pt_format_name(d.fmt),
-					     (unsigned long long)sz, k);
-			}
-			rc = (struct runcount){ 0 };
-			if (pt_read_and_clear_dirty(&d, base, 16 * sz,
-						    PT_DIRTY_NO_CLEAR, &sink,
-						    NULL) || rc.bytes)
-				FAIL("%s %#llx leaves: nothing written, second harvest reported %llu bytes",
-				     pt_format_name(d.fmt),
-				     (unsigned long long)sz,
-				     (unsigned long long)rc.bytes);
-			pt_domain_destroy(&d);
-			live = false;
-		}
+	if (pt_map(d, base, GiB(8), 16 * sz, RW, sz, 0))
+		FAIL("%s: map 16 x %#llx", pt_format_name(d->fmt),
+		     (unsigned long long)sz);
+	for (k = 0; k < sizeof(dirty_idx) / sizeof(dirty_idx[0]); k++) {
+		if (pt_hw_access(d, base + dirty_idx[k] * sz, PT_PROT_WRITE,
+				 NULL))
+			FAIL("hw write");
+		want += sz;
 	}
+	if (pt_read_and_clear_dirty(d, base, 16 * sz, 0, &sink, NULL) ||
+	    rc.bytes != want)
+		FAIL("%s %#llx leaves: first harvest reported %llu bytes, want %llu",
+		     pt_format_name(d->fmt), (unsigned long long)sz,
+		     (unsigned long long)rc.bytes, (unsigned long long)want);
+	for (k = 0; k < 16; k++) {
+		if (pt_translate(d, base + k * sz, &x))
+			FAIL("translate");
+		if (x.dirty)
+			FAIL("%s %#llx leaf %u still dirty after the clearing harvest reported it",
+			     pt_format_name(d->fmt), (unsigned long long)sz, k);
+	}
+	rc = (struct runcount){ 0 };
+	if (pt_read_and_clear_dirty(d, base, 16 * sz, PT_DIRTY_NO_CLEAR, &sink,
+				    NULL) || rc.bytes)
+		FAIL("%s %#llx leaves: nothing written, second harvest reported %llu bytes",
+		     pt_format_name(d->fmt), (unsigned long long)sz,
+		     (unsigned long long)rc.bytes);
 	return 0;
 out:
-	if (live)
-		pt_domain_destroy(&d);
 	return 1;
+}
+
+static int check_clear_copy(char *why, size_t n)
+{
+	return for_each_fmt_size(clear_copy_one, false, why, n);
 }
 BUG_TESTS(clear_copy, PT_HOST_BUG_CLEAR_COPY)
 
