@@ -20,6 +20,18 @@
  * "domain" is the HWPT's global ID, the one the tracepoints and
  * iodirty-top show (HWPT object IDs are per file); it comes from one
  * counters-only NO_CLEAR harvest per HWPT at setup, printed as period 0.
+ *
+ * --dirty-rate turns the periods into dirty-rate measurements, QEMU's
+ * calc-dirty-rate page-sampling (user/iodirty_dirtyrate.h): the lab owns
+ * the memory and the file, as QEMU does.  Each round: a clearing GET of
+ * every HWPT over all memory, the sampled estimate's start pass (NO_CLEAR
+ * reads of the sampled pages, then their hashes), --calc-time of waiting,
+ * its end pass, another clearing GET.  The two GETs give the exact count of
+ * pages written over a period that contains the estimate's, so each line
+ * reports the estimate, the exact rate and the error; "missed" counts
+ * sampled pages the estimate saw written that the exact GET did not report
+ * (0 unless the estimate cleared dirty state).  The GET ending one round
+ * starts the next.
  */
 #include <argp.h>
 #include <errno.h>
@@ -32,6 +44,7 @@
 #include <sys/mman.h>
 #include "parse_size.h"
 #include "libiodirty.h"
+#include "iodirty_dirtyrate.h"
 
 #define LAB_IOVA	(1ULL << 24)
 #define LAB_MAX_DEVICES	16
@@ -50,9 +63,15 @@ static struct env {
 	unsigned int hot_pct;
 	bool quiet;
 	bool thp;
+	bool dirty_rate;
+	bool json;
+	bool period_set, sample_set, calc_set, test_clearing;
+	unsigned long long sample_pages;	/* per GiB */
+	unsigned int calc_ms;
 } env = { .mem = 64ULL << 20, .devices = 1, .model = IODIRTY_MODEL_AMD,
 	  .pattern = IODIRTY_WL_SEQUENTIAL, .rate = 1000, .period_ms = 1000,
-	  .seed = 1, .page_size = 4096 };
+	  .seed = 1, .page_size = 4096,
+	  .sample_pages = IODIRTY_DR_DEFAULT_SAMPLE_PAGES, .calc_ms = 1000 };
 
 const char *argp_program_version = "iodirty-lab 0.1";
 const char argp_program_doc[] =
@@ -60,18 +79,27 @@ const char argp_program_doc[] =
 "\n"
 "USAGE: iodirty-lab [-q] [-m SIZE] [-n N] [-M MODEL] [-P PATTERN] [-r RATE]\n"
 "                   [-t MS] [-d SECONDS] [-s SEED]\n"
+"       iodirty-lab --dirty-rate [--sample-pages N] [--calc-time TIME] [-j] [...]\n"
 "\n"
 "Each device writes its own 1/N of the memory; its HWPT is harvested over\n"
 "all of it.  One line per HWPT and period: domain (the ID iodirty-top\n"
 "shows), dirty pages the harvest returned, workload writes, GET time.\n"
+"--dirty-rate: estimate the dirty rate from N sampled pages per GiB over\n"
+"--calc-time (QEMU's calc-dirty-rate page-sampling), and the exact rate\n"
+"from clearing GETs around it; one round, or rounds until -d.\n"
 "\n"
 "EXAMPLES:\n"
 "    iodirty-lab                      # 64 MiB, 1 AMD device, seq, 1000 writes/s\n"
 "    iodirty-lab -d 10 &              # run for 10 s in the background\n"
 "    iodirty-lab -n 2 -P zipf -r 5000 # 2 devices, hot/cold, 5000 writes/s each\n"
-"    iodirty-lab -M vtd -t 250 -q     # VT-d, harvest every 250 ms, no lines\n";
+"    iodirty-lab -M vtd -t 250 -q     # VT-d, harvest every 250 ms, no lines\n"
+"    iodirty-lab --dirty-rate --calc-time 2 -P random -r 5000\n"
+"                                     # one 2 s estimate, 512 pages/GiB\n"
+"    iodirty-lab --dirty-rate --sample-pages 16384 --calc-time 500ms -d 10 -j\n"
+"                                     # NDJSON, a round every ~0.5 s for 10 s\n";
 
-enum { OPT_PAGE_SIZE = 0x100, OPT_HOT_PCT, OPT_THP };
+enum { OPT_PAGE_SIZE = 0x100, OPT_HOT_PCT, OPT_THP, OPT_DIRTY_RATE, OPT_SAMPLE_PAGES,
+       OPT_CALC_TIME, OPT_TEST_CLEARING };
 
 static const struct argp_option opts[] = {
 	{ "mem", 'm', "SIZE", 0, "memory mapped, K/M/G suffix (default 64M, max 1G)", 0 },
@@ -88,9 +116,56 @@ static const struct argp_option opts[] = {
 	{ "thp", OPT_THP, NULL, 0, "let the buffer use transparent huge pages: the IOMMU then "
 	  "maps (and reports dirty) whole 2 MiB leaves (default: 4 KiB leaves)", 0 },
 	{ "quiet", 'q', NULL, 0, "no per-period lines, only the start and total lines", 0 },
+	{ "dirty-rate", OPT_DIRTY_RATE, NULL, 0, "measure the dirty rate by page sampling "
+	  "and against the exact harvest, instead of the harvest periods", 0 },
+	{ "sample-pages", OPT_SAMPLE_PAGES, "N", 0, "--dirty-rate: pages sampled per GiB "
+	  "(default 512; at least one sample, at most every page)", 0 },
+	{ "calc-time", OPT_CALC_TIME, "TIME", 0, "--dirty-rate: period of one estimate, "
+	  "seconds or with an ms/s suffix, 50ms..60s (default 1s)", 0 },
+	{ "json", 'j', NULL, 0, "--dirty-rate: NDJSON, one object per line", 0 },
+	{ "test-clearing-get", OPT_TEST_CLEARING, NULL, OPTION_HIDDEN,
+	  "tests only: the estimate's dirty-state reads clear", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
+
+/* "2", "2s" or "500ms" into ms; false if it is not such a number */
+static bool parse_calc_time(const char *arg, unsigned long long *ms)
+{
+	unsigned long long v;
+	char *end = NULL;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *arg == '-' || v > 1000000)
+		return false;
+	if (!*end || !strcmp(end, "s"))
+		*ms = v * 1000;
+	else if (!strcmp(end, "ms"))
+		*ms = v;
+	else
+		return false;
+	return true;
+}
+
+/* options that belong to one mode, and the sample count for this memory */
+static error_t check_modes(struct argp_state *state)
+{
+	char why[256];
+	__u64 n;
+
+	if (!env.dirty_rate) {
+		if (env.sample_set || env.calc_set || env.json || env.test_clearing)
+			argp_error(state, "--sample-pages, --calc-time and -j need --dirty-rate");
+		return 0;
+	}
+	if (env.period_set)
+		argp_error(state, "--period does not apply with --dirty-rate (use --calc-time)");
+	if (iodirty_dr_count(env.mem, env.page_size, env.sample_pages, &n, why, sizeof(why)))
+		argp_error(state, "--sample-pages %llu with --mem %llu KiB: %s", env.sample_pages,
+			   env.mem >> 10, why);
+	return 0;
+}
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
@@ -100,6 +175,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'q': env.quiet = true; return 0;
 	case OPT_THP: env.thp = true; return 0;
+	case OPT_DIRTY_RATE: env.dirty_rate = true; return 0;
+	case 'j': env.json = true; return 0;
+	case OPT_TEST_CLEARING: env.test_clearing = true; return 0;
+	case OPT_CALC_TIME:
+		if (!parse_calc_time(arg, &v))
+			argp_error(state, "invalid --calc-time '%s' (seconds, or with an ms/s suffix)",
+				   arg);
+		if (v < IODIRTY_DR_MIN_CALC_MS || v > IODIRTY_DR_MAX_CALC_MS)
+			argp_error(state, "--calc-time must be %d ms..%d s (got %llu ms)",
+				   IODIRTY_DR_MIN_CALC_MS, IODIRTY_DR_MAX_CALC_MS / 1000, v);
+		env.calc_ms = v;
+		env.calc_set = true;
+		return 0;
+	case ARGP_KEY_END:
+		return check_modes(state);
 	case 'h': argp_state_help(state, stderr, ARGP_HELP_STD_HELP); return 0;
 	case 'M':
 		env.model = iodirty_model_parse(arg);
@@ -123,13 +213,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid page size '%s' (power of two, 2K..1G)", arg);
 		return 0;
 	case 'n': case 'r': case 't': case 'd': case 's': case OPT_HOT_PCT:
+	case OPT_SAMPLE_PAGES:
 		errno = 0;
 		v = strtoull(arg, &end, 10);
 		if (errno || !*arg || *end || *arg == '-')
 			argp_error(state, "invalid number '%s' for --%s", arg,
 				   key == 'n' ? "devices" : key == 'r' ? "rate" :
 				   key == 't' ? "period" : key == 'd' ? "duration" :
-				   key == 's' ? "seed" : "hot-pct");
+				   key == 's' ? "seed" : key == OPT_HOT_PCT ? "hot-pct" :
+				   "sample-pages");
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -152,6 +244,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (v < 10 || v > 60000)
 			argp_error(state, "--period must be 10..60000 ms");
 		env.period_ms = v;
+		env.period_set = true;
 		break;
 	case 'd':
 		if (v > 86400)
@@ -163,6 +256,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!v || v > 100)
 			argp_error(state, "--hot-pct must be 1..100");
 		env.hot_pct = v;
+		break;
+	case OPT_SAMPLE_PAGES:
+		if (!v)
+			argp_error(state, "--sample-pages must be at least 1 (pages per GiB)");
+		env.sample_pages = v;
+		env.sample_set = true;
 		break;
 	}
 	return 0;
@@ -186,6 +285,7 @@ static struct lab {
 	void *buf;
 	bool mapped;
 	unsigned char *bitmap;
+	unsigned char *any;		/* --dirty-rate: OR of the HWPTs' bitmaps */
 	__u64 bitmap_bytes;
 	struct lab_dev d[LAB_MAX_DEVICES];
 	unsigned int nr;
@@ -359,7 +459,7 @@ static int harvest_all(double t0, bool last)
 		d->dirty_total += dirty;
 		d->writes_total += writes;
 		d->harvests++;
-		if (!env.quiet)
+		if (!env.quiet && !env.dirty_rate)
 			printf("%9.3f period=%llu domain=%u dirty=%llu writes=%llu get_us=%.0f "
 			       "start_ns=%llu end_ns=%llu%s\n",
 			       g1 - t0, lab.periods, d->domain,
@@ -368,6 +468,220 @@ static int harvest_all(double t0, bool last)
 	}
 	fflush(stdout);
 	return 0;
+}
+
+/* ---- --dirty-rate ---------------------------------------------------- */
+
+/* workload writes so far, summed over the devices */
+static int writes_now(__u64 *sum)
+{
+	unsigned int i;
+	int err;
+
+	*sum = 0;
+	for (i = 0; i < lab.nr; i++) {
+		struct iodirty_workload w = { .size = sizeof(w),
+			.op = IODIRTY_WORKLOAD_STATUS, .dev_id = lab.d[i].dev };
+
+		err = iodirty_workload(lab.fd, &w);
+		if (err)
+			return fail("WORKLOAD STATUS", err);
+		*sum += w.out_writes;
+	}
+	return 0;
+}
+
+/*
+ * The exact side: a clearing GET of every HWPT over all memory, OR-ed into
+ * lab.any; @ns gets the time before the first and after the last GET,
+ * @dirty each HWPT's popcount.
+ */
+static int exact_get(unsigned long long ns[2], __u64 *dirty)
+{
+	unsigned int i;
+	__u64 b;
+	int err;
+
+	memset(lab.any, 0, lab.bitmap_bytes);
+	ns[0] = mono_ns();
+	for (i = 0; i < lab.nr; i++) {
+		memset(lab.bitmap, 0, lab.bitmap_bytes);
+		err = iodirty_get_dirty_bitmap(lab.fd, lab.d[i].hwpt, LAB_IOVA, env.mem,
+					       env.page_size, lab.bitmap, 0);
+		if (err)
+			return fail("GET_DIRTY_BITMAP", err);
+		for (b = 0; b < lab.bitmap_bytes; b++)
+			lab.any[b] |= lab.bitmap[b];
+		dirty[i] = popcount(lab.bitmap, lab.bitmap_bytes);
+		lab.d[i].dirty_total += dirty[i];
+		lab.d[i].harvests++;
+	}
+	ns[1] = mono_ns();
+	return 0;
+}
+
+static double mid_ns(const unsigned long long ns[2])
+{
+	return ns[0] / 2.0 + ns[1] / 2.0;
+}
+
+/* JSON number, or null for a rate that has no value (an empty sample) */
+static void jnum(const char *key, double v, bool valid, bool comma)
+{
+	if (valid)
+		printf("\"%s\":%.6g%s", key, v, comma ? "," : "");
+	else
+		printf("\"%s\":null%s", key, comma ? "," : "");
+}
+
+struct dr_round {
+	__u64 round, exact, writes, missed, dirty[LAB_MAX_DEVICES];
+	unsigned long long x0[2], x1[2];	/* the exact GETs */
+};
+
+static void dr_report(const struct iodirty_dr *dr, const struct dr_round *r, double t0)
+{
+	double mem_mb = env.mem / 1048576.0, ps_mb = env.page_size / 1048576.0;
+	double th = iodirty_dr_hash_seconds(dr), tb = iodirty_dr_bitmap_seconds(dr);
+	double tx = (mid_ns(r->x1) - mid_ns(r->x0)) / 1e9;
+	double ph = (double)dr->changed / dr->n;
+	double pb = dr->clean_start ? (double)dr->dirty_end / dr->clean_start : 0;
+	double rh = ph * mem_mb / th, rb = pb * mem_mb / tb, rx = r->exact * ps_mb / tx;
+	double seh = iodirty_dr_stderr(ph, dr->n, dr->pages) * mem_mb / th;
+	double seb = iodirty_dr_stderr(pb, dr->clean_start, dr->pages) * mem_mb / tb;
+	double eh = rx > 0 ? (rh - rx) / rx * 100 : 0, eb = rx > 0 ? (rb - rx) / rx * 100 : 0;
+	unsigned int i;
+
+	if (!env.json) {
+		printf("%9.3f dirtyrate round=%llu samples=%llu/%llu (%llu/GiB) calc_ms=%u: "
+		       "hash %llu changed %.2f MB/s (se %.2f), bitmap %llu/%llu dirty %.2f MB/s; "
+		       "exact %llu pages %.2f MB/s; error hash %+.1f%% bitmap %+.1f%%; "
+		       "missed=%llu writes=%llu cost_us=%.0f gets=%llu\n",
+		       now_s() - t0, (unsigned long long)r->round, (unsigned long long)dr->n,
+		       (unsigned long long)dr->pages, env.sample_pages, env.calc_ms,
+		       (unsigned long long)dr->changed, rh, seh,
+		       (unsigned long long)dr->dirty_end, (unsigned long long)dr->clean_start,
+		       rb, (unsigned long long)r->exact, rx, eh, eb,
+		       (unsigned long long)r->missed, (unsigned long long)r->writes,
+		       dr->cost_ns / 1e3, (unsigned long long)dr->gets);
+		fflush(stdout);
+		return;
+	}
+	printf("{\"type\":\"dirtyrate\",\"mode\":\"page-sampling\",\"round\":%llu,"
+	       "\"mono_ns\":%llu,\"sample_pages\":%llu,\"samples\":%llu,\"pages\":%llu,"
+	       "\"page_size\":%llu,\"mem_bytes\":%llu,\"calc_time_ms\":%u,",
+	       (unsigned long long)r->round, r->x1[1], env.sample_pages,
+	       (unsigned long long)dr->n, (unsigned long long)dr->pages, env.page_size,
+	       env.mem, env.calc_ms);
+	printf("\"hash\":{\"changed\":%llu,\"seconds\":%.6f,", (unsigned long long)dr->changed, th);
+	jnum("dirty_rate", rh, true, true);
+	jnum("stderr", seh, true, true);
+	jnum("error_pct", eh, rx > 0, false);
+	printf("},\"bitmap\":{\"clean_start\":%llu,\"dirty_end\":%llu,\"gets\":%llu,"
+	       "\"seconds\":%.6f,", (unsigned long long)dr->clean_start,
+	       (unsigned long long)dr->dirty_end, (unsigned long long)dr->gets, tb);
+	jnum("dirty_rate", rb, dr->clean_start > 0, true);
+	jnum("stderr", seb, dr->clean_start > 0, true);
+	jnum("error_pct", eb, rx > 0 && dr->clean_start > 0, false);
+	printf("},\"exact\":{\"dirty_pages\":%llu,\"seconds\":%.6f,\"dirty_rate\":%.6g,"
+	       "\"writes\":%llu,\"start_ns\":%llu,\"end_ns\":%llu,\"domains\":[",
+	       (unsigned long long)r->exact, tx, rx, (unsigned long long)r->writes,
+	       r->x0[0], r->x1[1]);
+	for (i = 0; i < lab.nr; i++)
+		printf("%s{\"domain\":%u,\"dirty_pages\":%llu}", i ? "," : "", lab.d[i].domain,
+		       (unsigned long long)r->dirty[i]);
+	printf("]},\"missed\":%llu,\"cost_us\":%.0f}\n", (unsigned long long)r->missed,
+	       dr->cost_ns / 1e3);
+	fflush(stdout);
+}
+
+/* sleep @ms, or less if a signal asks to exit */
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += (long)(ms % 1000) * 1000000;
+	t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
+	while (!exiting && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
+}
+
+/*
+ * Rounds of estimate + exact rate until -d is over (one round without -d)
+ * or a signal.  A round cut short by a signal prints nothing.
+ */
+static int dirty_rate_run(double t0)
+{
+	__u32 hwpts[LAB_MAX_DEVICES];
+	struct iodirty_dr_cfg cfg = {
+		.mem = lab.buf, .mem_bytes = env.mem, .iova = LAB_IOVA,
+		.page_size = env.page_size, .sample_pages = env.sample_pages,
+		.seed = env.seed, .fd = lab.fd, .hwpts = hwpts, .nr_hwpts = lab.nr,
+		.flags = env.test_clearing ? IODIRTY_DR_TEST_CLEARING_GET : 0,
+	};
+	struct iodirty_dr dr;
+	struct dr_round r = {};
+	__u64 before, after, i;
+	char why[256];
+	int err;
+
+	for (i = 0; i < lab.nr; i++)
+		hwpts[i] = lab.d[i].hwpt;
+	err = iodirty_dr_init(&dr, &cfg, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "iodirty-lab: --dirty-rate: %s\n", why);
+		return err;
+	}
+	lab.any = calloc(1, lab.bitmap_bytes);
+	if (!lab.any) {
+		err = fail("bitmap", -ENOMEM);
+		goto out;
+	}
+	/* the first round's start: everything written so far is cleared */
+	err = writes_now(&before) ?: exact_get(r.x1, r.dirty);
+	while (!err && !exiting) {
+		r.round++;
+		memcpy(r.x0, r.x1, sizeof(r.x0));
+		err = iodirty_dr_start(&dr, r.round);
+		if (err) {
+			fail("GET_DIRTY_BITMAP (NO_CLEAR, sampled pages)", err);
+			break;
+		}
+		sleep_ms(env.calc_ms);
+		if (exiting)
+			break;
+		err = iodirty_dr_end(&dr);
+		if (err) {
+			fail("GET_DIRTY_BITMAP (NO_CLEAR, sampled pages)", err);
+			break;
+		}
+		/* writes before this GET bound the next round's writes */
+		err = writes_now(&after) ?: exact_get(r.x1, r.dirty);
+		if (err)
+			break;
+		err = writes_now(&r.writes);
+		if (err)
+			break;
+		r.writes -= before;
+		before = after;
+		r.exact = popcount(lab.any, lab.bitmap_bytes);
+		r.missed = 0;
+		for (i = 0; i < dr.n; i++) {
+			__u64 pg = dr.s[i].page;
+
+			if ((dr.s[i].changed || dr.s[i].dirty1) &&
+			    !(lab.any[pg / 8] >> (pg % 8) & 1))
+				r.missed++;
+		}
+		dr_report(&dr, &r, t0);
+		if (!env.duration_s || now_s() - t0 >= env.duration_s)
+			break;
+	}
+out:
+	iodirty_dr_free(&dr);
+	return err;
 }
 
 /* Undo setup() in reverse; every step is attempted, the first error kept. */
@@ -415,6 +729,7 @@ static int teardown(void)
 	if (lab.buf)
 		munmap(lab.buf, env.mem);
 	free(lab.bitmap);
+	free(lab.any);
 	return ret;
 }
 
@@ -436,7 +751,22 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	err = setup();
-	if (!err) {
+	if (!err && env.json) {
+		__u64 n = 0;
+
+		iodirty_dr_count(env.mem, env.page_size, env.sample_pages, &n, NULL, 0);
+		printf("{\"type\":\"start\",\"pid\":%d,\"mem_bytes\":%llu,\"iova\":%llu,"
+		       "\"devices\":%u,\"model\":\"%s\",\"pattern\":\"%s\",\"rate\":%llu,"
+		       "\"page_size\":%llu,\"sample_pages\":%llu,\"samples\":%llu,"
+		       "\"calc_time_ms\":%u,\"domains\":[", getpid(), env.mem, LAB_IOVA,
+		       env.devices, iodirty_model_name(env.model),
+		       iodirty_pattern_name(env.pattern), env.rate, env.page_size,
+		       env.sample_pages, (unsigned long long)n, env.calc_ms);
+		for (i = 0; i < lab.nr; i++)
+			printf("%s%u", i ? "," : "", lab.d[i].domain);
+		printf("]}\n");
+		fflush(stdout);
+	} else if (!err) {
 		printf("iodirty-lab: pid %d, %llu MiB at iova 0x%llx, %u x %s, pattern %s, "
 		       "%llu writes/s each, period %u ms, page size %llu, domains",
 		       getpid(), env.mem >> 20, LAB_IOVA, env.devices,
@@ -446,7 +776,7 @@ int main(int argc, char **argv)
 			printf("%c%u", i ? ',' : ' ', lab.d[i].domain);
 		printf("\n");
 		/* the domain-ID harvests, in the format of the period lines */
-		for (i = 0; i < lab.nr && !env.quiet; i++)
+		for (i = 0; i < lab.nr && !env.quiet && !env.dirty_rate; i++)
 			printf("%9.3f period=0 domain=%u dirty=0 writes=0 get_us=%.0f "
 			       "start_ns=%llu end_ns=%llu probe\n", 0.0, lab.d[i].domain,
 			       (lab.d[i].probe_end - lab.d[i].probe_start) / 1e3,
@@ -455,7 +785,9 @@ int main(int argc, char **argv)
 	}
 	t0 = now_s();
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!err && !exiting) {
+	if (!err && env.dirty_rate)
+		err = dirty_rate_run(t0);
+	while (!err && !exiting && !env.dirty_rate) {
 		next.tv_nsec += (long)env.period_ms * 1000000;
 		next.tv_sec += next.tv_nsec / 1000000000;
 		next.tv_nsec %= 1000000000;
@@ -486,7 +818,13 @@ int main(int argc, char **argv)
 		if (!err)
 			err = harvest_all(t0, true);
 	}
-	for (i = 0; i < lab.nr && !err; i++)
+	for (i = 0; i < lab.nr && !err && env.json; i++)
+		printf("{\"type\":\"total\",\"domain\":%u,\"harvests\":%llu,\"dirty\":%llu,"
+		       "\"writes\":%llu,\"seconds\":%.3f}\n", lab.d[i].domain,
+		       (unsigned long long)lab.d[i].harvests,
+		       (unsigned long long)lab.d[i].dirty_total,
+		       (unsigned long long)lab.d[i].writes_total, now_s() - t0);
+	for (i = 0; i < lab.nr && !err && !env.json; i++)
 		printf("total domain=%u harvests=%llu dirty=%llu writes=%llu seconds=%.3f\n",
 		       lab.d[i].domain, (unsigned long long)lab.d[i].harvests,
 		       (unsigned long long)lab.d[i].dirty_total,
