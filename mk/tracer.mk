@@ -20,12 +20,15 @@ tools: $(TRACER_BINS)
 # dirtyrate test (VM) and test_dirtyrate (host); it needs libm (sqrt).
 DIRTYRATE_SRCS := user/iodirty_dirtyrate.c
 
-$(TOOLS_DIR)/iodirty-lab: tools/iodirty-lab/iodirty-lab.c $(TOOLS_LIB_SRCS) $(DIRTYRATE_SRCS) \
-		user/libiodirty.h user/parse_size.h user/iodirty_dirtyrate.h \
+LAB_SRCS := tools/iodirty-lab/iodirty-lab.c tools/iodirty-lab/lab_dirtyrate.c
+
+$(TOOLS_DIR)/iodirty-lab: $(LAB_SRCS) tools/iodirty-lab/iodirty-lab.h $(TOOLS_LIB_SRCS) \
+		$(DIRTYRATE_SRCS) user/libiodirty.h user/parse_size.h user/iodirty_dirtyrate.h \
 		include/uapi/linux/iodirty.h | $(DEPS)/stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -Iuser $< $(TOOLS_LIB_SRCS) $(DIRTYRATE_SRCS) -o $@ -static -lm
+	$(Q)$(CC) $(USER_CFLAGS) -Iuser $(LAB_SRCS) $(TOOLS_LIB_SRCS) $(DIRTYRATE_SRCS) -o $@ \
+		-static -lm
 
 $(TRACER_BUILD)/iodirty-top.bpf.o: tools/iodirty-top/iodirty-top.bpf.c \
 		tools/iodirty-top/iodirty-top.h $(BUILD)/bpf/vmlinux.h
