@@ -521,6 +521,9 @@ int main(int argc, char **argv)
 		       env.rate, env.period_ms, env.page_size);
 		for (i = 0; i < lab.nr; i++)
 			printf("%c%u", i ? ',' : ' ', lab.d[i].domain);
+		if (env.dirty_rate)	/* the period above does not apply */
+			printf("; dirty rate: %llu sample pages per GiB, calc-time %u ms",
+			       env.sample_pages, env.calc_ms);
 		printf("\n");
 		/* the domain-ID harvests, in the format of the period lines */
 		for (i = 0; i < lab.nr && !env.quiet && !env.dirty_rate; i++)
