@@ -43,6 +43,10 @@ HOST_SAN_BINS := $(addprefix $(HOST_DIR)/san/,\
 # prerequisite is compiled into the test).
 $(HOST_DIR)/test_record $(HOST_DIR)/san/test_record: user/iodirty_record.c
 $(HOST_DIR)/test_record $(HOST_DIR)/san/test_record: HOST_INC += -Iuser
+# test_dirtyrate: the sampled dirty-rate estimator (hash only: no device)
+$(HOST_DIR)/test_dirtyrate: user/iodirty_dirtyrate.c user/libiodirty.c
+$(HOST_DIR)/test_dirtyrate: HOST_INC += -Iuser -Iinclude/uapi
+$(HOST_DIR)/test_dirtyrate: HOST_LDLIBS += -lm
 # test_heatmap writes a recording, runs the heatmap binary (built by
 # mk/record.mk, included below) and reads its PNG back with libpng.
 $(HOST_DIR)/test_heatmap: user/iodirty_record.c $(BUILD)/tools/iodirty-heatmap

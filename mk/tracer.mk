@@ -16,11 +16,19 @@ TRACER_REC_SRCS := $(wildcard user/iodirty_record.c)
 
 tools: $(TRACER_BINS)
 
-$(TOOLS_DIR)/iodirty-lab: tools/iodirty-lab/iodirty-lab.c $(TOOLS_LIB_SRCS) \
-		user/libiodirty.h user/parse_size.h include/uapi/linux/iodirty.h | $(DEPS)/stamp
+# --dirty-rate's estimator (user/iodirty_dirtyrate.c) is shared with the
+# dirtyrate test (VM) and test_dirtyrate (host); it needs libm (sqrt).
+DIRTYRATE_SRCS := user/iodirty_dirtyrate.c
+
+LAB_SRCS := tools/iodirty-lab/iodirty-lab.c tools/iodirty-lab/lab_dirtyrate.c
+
+$(TOOLS_DIR)/iodirty-lab: $(LAB_SRCS) tools/iodirty-lab/iodirty-lab.h $(TOOLS_LIB_SRCS) \
+		$(DIRTYRATE_SRCS) user/libiodirty.h user/parse_size.h user/iodirty_dirtyrate.h \
+		include/uapi/linux/iodirty.h | $(DEPS)/stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -Iuser $< $(TOOLS_LIB_SRCS) -o $@ -static
+	$(Q)$(CC) $(USER_CFLAGS) -Iuser $(LAB_SRCS) $(TOOLS_LIB_SRCS) $(DIRTYRATE_SRCS) -o $@ \
+		-static -lm
 
 $(TRACER_BUILD)/iodirty-top.bpf.o: tools/iodirty-top/iodirty-top.bpf.c \
 		tools/iodirty-top/iodirty-top.h $(BUILD)/bpf/vmlinux.h
@@ -47,3 +55,9 @@ VM_EXTRA_BINS += $(TRACER_BINS) $(TRACER_GOLDEN)
 # tracer_top.c spawns the tools with tracer_util.h (the recording reader
 # it reads --record files with is in VM_TEST_SRCS already)
 $(BUILD)/vm/test_progs: selftests/vm/tracer_util.h
+
+# prog_tests/dirtyrate.c drives the estimator directly too
+# (target-specific: the top Makefile sets VM_TEST_SRCS after including us)
+$(BUILD)/vm/test_progs: $(DIRTYRATE_SRCS)
+$(BUILD)/vm/test_progs: VM_TEST_SRCS += $(DIRTYRATE_SRCS)
+$(BUILD)/vm/test_progs: USER_LDLIBS += -lm

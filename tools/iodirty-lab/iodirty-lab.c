@@ -20,6 +20,18 @@
  * "domain" is the HWPT's global ID, the one the tracepoints and
  * iodirty-top show (HWPT object IDs are per file); it comes from one
  * counters-only NO_CLEAR harvest per HWPT at setup, printed as period 0.
+ *
+ * --dirty-rate turns the periods into dirty-rate measurements, QEMU's
+ * calc-dirty-rate page-sampling (user/iodirty_dirtyrate.h): the lab owns
+ * the memory and the file, as QEMU does.  Each round: a clearing GET of
+ * every HWPT over all memory, the sampled estimate's start pass (NO_CLEAR
+ * reads of the sampled pages, then their hashes), --calc-time of waiting,
+ * its end pass, another clearing GET.  The two GETs give the exact count of
+ * pages written over a period that contains the estimate's, so each line
+ * reports the estimate, the exact rate and the error; "missed" counts
+ * sampled pages the estimate saw written that the exact GET did not report
+ * (0 unless the estimate cleared dirty state).  The GET ending one round
+ * starts the next.  Those rounds are in lab_dirtyrate.c.
  */
 #include <argp.h>
 #include <errno.h>
@@ -32,27 +44,15 @@
 #include <sys/mman.h>
 #include "parse_size.h"
 #include "libiodirty.h"
+#include "iodirty_dirtyrate.h"
+#include "iodirty-lab.h"
 
-#define LAB_IOVA	(1ULL << 24)
-#define LAB_MAX_DEVICES	16
-#define LAB_MAX_MEM	(1ULL << 30)
-
-static struct env {
-	unsigned long long mem;
-	unsigned int devices;
-	int model;
-	int pattern;
-	unsigned long long rate;
-	unsigned int period_ms;
-	unsigned int duration_s;	/* 0: until a signal */
-	unsigned long long seed;
-	unsigned long long page_size;
-	unsigned int hot_pct;
-	bool quiet;
-	bool thp;
-} env = { .mem = 64ULL << 20, .devices = 1, .model = IODIRTY_MODEL_AMD,
-	  .pattern = IODIRTY_WL_SEQUENTIAL, .rate = 1000, .period_ms = 1000,
-	  .seed = 1, .page_size = 4096 };
+struct env env = {
+	.mem = 64ULL << 20, .devices = 1, .model = IODIRTY_MODEL_AMD,
+	.pattern = IODIRTY_WL_SEQUENTIAL, .rate = 1000, .period_ms = 1000,
+	.seed = 1, .page_size = 4096,
+	.sample_pages = IODIRTY_DR_DEFAULT_SAMPLE_PAGES, .calc_ms = 1000,
+};
 
 const char *argp_program_version = "iodirty-lab 0.1";
 const char argp_program_doc[] =
@@ -60,18 +60,27 @@ const char argp_program_doc[] =
 "\n"
 "USAGE: iodirty-lab [-q] [-m SIZE] [-n N] [-M MODEL] [-P PATTERN] [-r RATE]\n"
 "                   [-t MS] [-d SECONDS] [-s SEED]\n"
+"       iodirty-lab --dirty-rate [--sample-pages N] [--calc-time TIME] [-j] [...]\n"
 "\n"
 "Each device writes its own 1/N of the memory; its HWPT is harvested over\n"
 "all of it.  One line per HWPT and period: domain (the ID iodirty-top\n"
 "shows), dirty pages the harvest returned, workload writes, GET time.\n"
+"--dirty-rate: estimate the dirty rate from N sampled pages per GiB over\n"
+"--calc-time (QEMU's calc-dirty-rate page-sampling), and the exact rate\n"
+"from clearing GETs around it; one round, or rounds until -d.\n"
 "\n"
 "EXAMPLES:\n"
 "    iodirty-lab                      # 64 MiB, 1 AMD device, seq, 1000 writes/s\n"
 "    iodirty-lab -d 10 &              # run for 10 s in the background\n"
 "    iodirty-lab -n 2 -P zipf -r 5000 # 2 devices, hot/cold, 5000 writes/s each\n"
-"    iodirty-lab -M vtd -t 250 -q     # VT-d, harvest every 250 ms, no lines\n";
+"    iodirty-lab -M vtd -t 250 -q     # VT-d, harvest every 250 ms, no lines\n"
+"    iodirty-lab --dirty-rate --calc-time 2 -P random -r 5000\n"
+"                                     # one 2 s estimate, 512 pages/GiB\n"
+"    iodirty-lab --dirty-rate --sample-pages 16384 --calc-time 500ms -d 10 -j\n"
+"                                     # NDJSON, a round every ~0.5 s for 10 s\n";
 
-enum { OPT_PAGE_SIZE = 0x100, OPT_HOT_PCT, OPT_THP };
+enum { OPT_PAGE_SIZE = 0x100, OPT_HOT_PCT, OPT_THP, OPT_DIRTY_RATE, OPT_SAMPLE_PAGES,
+       OPT_CALC_TIME, OPT_TEST_CLEARING };
 
 static const struct argp_option opts[] = {
 	{ "mem", 'm', "SIZE", 0, "memory mapped, K/M/G suffix (default 64M, max 1G)", 0 },
@@ -88,9 +97,56 @@ static const struct argp_option opts[] = {
 	{ "thp", OPT_THP, NULL, 0, "let the buffer use transparent huge pages: the IOMMU then "
 	  "maps (and reports dirty) whole 2 MiB leaves (default: 4 KiB leaves)", 0 },
 	{ "quiet", 'q', NULL, 0, "no per-period lines, only the start and total lines", 0 },
+	{ "dirty-rate", OPT_DIRTY_RATE, NULL, 0, "measure the dirty rate by page sampling "
+	  "and against the exact harvest, instead of the harvest periods", 0 },
+	{ "sample-pages", OPT_SAMPLE_PAGES, "N", 0, "--dirty-rate: pages sampled per GiB "
+	  "(default 512; at least one sample, at most every page)", 0 },
+	{ "calc-time", OPT_CALC_TIME, "TIME", 0, "--dirty-rate: period of one estimate, "
+	  "seconds or with an ms/s suffix, 50ms..60s (default 1s)", 0 },
+	{ "json", 'j', NULL, 0, "--dirty-rate: NDJSON, one object per line", 0 },
+	{ "test-clearing-get", OPT_TEST_CLEARING, NULL, OPTION_HIDDEN,
+	  "tests only: the estimate's dirty-state reads clear", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
+
+/* "2", "2s" or "500ms" into ms; false if it is not such a number */
+static bool parse_calc_time(const char *arg, unsigned long long *ms)
+{
+	unsigned long long v;
+	char *end = NULL;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *arg == '-' || v > 1000000)
+		return false;
+	if (!*end || !strcmp(end, "s"))
+		*ms = v * 1000;
+	else if (!strcmp(end, "ms"))
+		*ms = v;
+	else
+		return false;
+	return true;
+}
+
+/* options that belong to one mode, and the sample count for this memory */
+static error_t check_modes(struct argp_state *state)
+{
+	char why[256];
+	__u64 n;
+
+	if (!env.dirty_rate) {
+		if (env.sample_set || env.calc_set || env.json || env.test_clearing)
+			argp_error(state, "--sample-pages, --calc-time and -j need --dirty-rate");
+		return 0;
+	}
+	if (env.period_set)
+		argp_error(state, "--period does not apply with --dirty-rate (use --calc-time)");
+	if (iodirty_dr_count(env.mem, env.page_size, env.sample_pages, &n, why, sizeof(why)))
+		argp_error(state, "--sample-pages %llu with --mem %llu KiB: %s", env.sample_pages,
+			   env.mem >> 10, why);
+	return 0;
+}
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
@@ -100,6 +156,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'q': env.quiet = true; return 0;
 	case OPT_THP: env.thp = true; return 0;
+	case OPT_DIRTY_RATE: env.dirty_rate = true; return 0;
+	case 'j': env.json = true; return 0;
+	case OPT_TEST_CLEARING: env.test_clearing = true; return 0;
+	case OPT_CALC_TIME:
+		if (!parse_calc_time(arg, &v))
+			argp_error(state, "invalid --calc-time '%s' (seconds, or with an ms/s suffix)",
+				   arg);
+		if (v < IODIRTY_DR_MIN_CALC_MS || v > IODIRTY_DR_MAX_CALC_MS)
+			argp_error(state, "--calc-time must be %d ms..%d s (got %llu ms)",
+				   IODIRTY_DR_MIN_CALC_MS, IODIRTY_DR_MAX_CALC_MS / 1000, v);
+		env.calc_ms = v;
+		env.calc_set = true;
+		return 0;
+	case ARGP_KEY_END:
+		return check_modes(state);
 	case 'h': argp_state_help(state, stderr, ARGP_HELP_STD_HELP); return 0;
 	case 'M':
 		env.model = iodirty_model_parse(arg);
@@ -123,13 +194,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid page size '%s' (power of two, 2K..1G)", arg);
 		return 0;
 	case 'n': case 'r': case 't': case 'd': case 's': case OPT_HOT_PCT:
+	case OPT_SAMPLE_PAGES:
 		errno = 0;
 		v = strtoull(arg, &end, 10);
 		if (errno || !*arg || *end || *arg == '-')
 			argp_error(state, "invalid number '%s' for --%s", arg,
 				   key == 'n' ? "devices" : key == 'r' ? "rate" :
 				   key == 't' ? "period" : key == 'd' ? "duration" :
-				   key == 's' ? "seed" : "hot-pct");
+				   key == 's' ? "seed" : key == OPT_HOT_PCT ? "hot-pct" :
+				   "sample-pages");
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -152,6 +225,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (v < 10 || v > 60000)
 			argp_error(state, "--period must be 10..60000 ms");
 		env.period_ms = v;
+		env.period_set = true;
 		break;
 	case 'd':
 		if (v > 86400)
@@ -164,35 +238,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--hot-pct must be 1..100");
 		env.hot_pct = v;
 		break;
+	case OPT_SAMPLE_PAGES:
+		if (!v)
+			argp_error(state, "--sample-pages must be at least 1 (pages per GiB)");
+		env.sample_pages = v;
+		env.sample_set = true;
+		break;
 	}
 	return 0;
 }
 
-static volatile sig_atomic_t exiting;
+volatile sig_atomic_t exiting;
 static void sig_handler(int sig) { exiting = 1; }
 
-struct lab_dev {
-	__u32 dev, hwpt, domain;
-	unsigned long long probe_start, probe_end;	/* domain_id()'s harvest */
-	bool attached, tracking, running;
-	__u64 slice_iova, slice_len;
-	__u64 writes_seen;		/* workload writes at the last period */
-	__u64 dirty_total, writes_total, harvests;
-};
+struct lab lab = { .fd = -1 };
 
-static struct lab {
-	int fd;
-	__u32 ioas;
-	void *buf;
-	bool mapped;
-	unsigned char *bitmap;
-	__u64 bitmap_bytes;
-	struct lab_dev d[LAB_MAX_DEVICES];
-	unsigned int nr;
-	unsigned long long periods;
-} lab = { .fd = -1 };
-
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 
@@ -200,7 +261,7 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static unsigned long long mono_ns(void)
+unsigned long long mono_ns(void)
 {
 	struct timespec ts;
 
@@ -208,13 +269,13 @@ static unsigned long long mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int fail(const char *what, int err)
+int fail(const char *what, int err)
 {
 	fprintf(stderr, "iodirty-lab: %s: %s\n", what, iodirty_strerror(err));
 	return err;
 }
 
-static __u64 popcount(const unsigned char *bm, __u64 bytes)
+__u64 popcount(const unsigned char *bm, __u64 bytes)
 {
 	__u64 i, n = 0;
 
@@ -359,7 +420,7 @@ static int harvest_all(double t0, bool last)
 		d->dirty_total += dirty;
 		d->writes_total += writes;
 		d->harvests++;
-		if (!env.quiet)
+		if (!env.quiet && !env.dirty_rate)
 			printf("%9.3f period=%llu domain=%u dirty=%llu writes=%llu get_us=%.0f "
 			       "start_ns=%llu end_ns=%llu%s\n",
 			       g1 - t0, lab.periods, d->domain,
@@ -415,6 +476,7 @@ static int teardown(void)
 	if (lab.buf)
 		munmap(lab.buf, env.mem);
 	free(lab.bitmap);
+	free(lab.any);
 	return ret;
 }
 
@@ -436,7 +498,22 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	err = setup();
-	if (!err) {
+	if (!err && env.json) {
+		__u64 n = 0;
+
+		iodirty_dr_count(env.mem, env.page_size, env.sample_pages, &n, NULL, 0);
+		printf("{\"type\":\"start\",\"pid\":%d,\"mem_bytes\":%llu,\"iova\":%llu,"
+		       "\"devices\":%u,\"model\":\"%s\",\"pattern\":\"%s\",\"rate\":%llu,"
+		       "\"page_size\":%llu,\"sample_pages\":%llu,\"samples\":%llu,"
+		       "\"calc_time_ms\":%u,\"domains\":[", getpid(), env.mem, LAB_IOVA,
+		       env.devices, iodirty_model_name(env.model),
+		       iodirty_pattern_name(env.pattern), env.rate, env.page_size,
+		       env.sample_pages, (unsigned long long)n, env.calc_ms);
+		for (i = 0; i < lab.nr; i++)
+			printf("%s%u", i ? "," : "", lab.d[i].domain);
+		printf("]}\n");
+		fflush(stdout);
+	} else if (!err) {
 		printf("iodirty-lab: pid %d, %llu MiB at iova 0x%llx, %u x %s, pattern %s, "
 		       "%llu writes/s each, period %u ms, page size %llu, domains",
 		       getpid(), env.mem >> 20, LAB_IOVA, env.devices,
@@ -444,9 +521,12 @@ int main(int argc, char **argv)
 		       env.rate, env.period_ms, env.page_size);
 		for (i = 0; i < lab.nr; i++)
 			printf("%c%u", i ? ',' : ' ', lab.d[i].domain);
+		if (env.dirty_rate)	/* the period above does not apply */
+			printf("; dirty rate: %llu sample pages per GiB, calc-time %u ms",
+			       env.sample_pages, env.calc_ms);
 		printf("\n");
 		/* the domain-ID harvests, in the format of the period lines */
-		for (i = 0; i < lab.nr && !env.quiet; i++)
+		for (i = 0; i < lab.nr && !env.quiet && !env.dirty_rate; i++)
 			printf("%9.3f period=0 domain=%u dirty=0 writes=0 get_us=%.0f "
 			       "start_ns=%llu end_ns=%llu probe\n", 0.0, lab.d[i].domain,
 			       (lab.d[i].probe_end - lab.d[i].probe_start) / 1e3,
@@ -455,7 +535,9 @@ int main(int argc, char **argv)
 	}
 	t0 = now_s();
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!err && !exiting) {
+	if (!err && env.dirty_rate)
+		err = dirty_rate_run(t0);
+	while (!err && !exiting && !env.dirty_rate) {
 		next.tv_nsec += (long)env.period_ms * 1000000;
 		next.tv_sec += next.tv_nsec / 1000000000;
 		next.tv_nsec %= 1000000000;
@@ -486,7 +568,13 @@ int main(int argc, char **argv)
 		if (!err)
 			err = harvest_all(t0, true);
 	}
-	for (i = 0; i < lab.nr && !err; i++)
+	for (i = 0; i < lab.nr && !err && env.json; i++)
+		printf("{\"type\":\"total\",\"domain\":%u,\"harvests\":%llu,\"dirty\":%llu,"
+		       "\"writes\":%llu,\"seconds\":%.3f}\n", lab.d[i].domain,
+		       (unsigned long long)lab.d[i].harvests,
+		       (unsigned long long)lab.d[i].dirty_total,
+		       (unsigned long long)lab.d[i].writes_total, now_s() - t0);
+	for (i = 0; i < lab.nr && !err && !env.json; i++)
 		printf("total domain=%u harvests=%llu dirty=%llu writes=%llu seconds=%.3f\n",
 		       lab.d[i].domain, (unsigned long long)lab.d[i].harvests,
 		       (unsigned long long)lab.d[i].dirty_total,
