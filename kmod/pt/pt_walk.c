@@ -82,6 +82,65 @@
  *    harvest sees.
  * So a write is either inside a span this harvest reports, or leaves
  * the entry dirty for the next one: nothing dirty goes unreported.
+ *
+ * Pruning (PT_DIRTY_PRUNE): skipping subtrees no device walked through
+ * --------------------------------------------------------------------
+ * VT-d second stage (A/D on) and AMD v1 set an accessed bit in every
+ * non-leaf entry their page walk reads from memory (pt_fmt.h
+ * pt_table_accessed_bit(); ARM tables have none, so ARM walks in full).
+ * A walk that finds a table entry in its paging-structure cache (PSC)
+ * does not read it and does not set its A.  The pruning walk, per table
+ * (pt_walk_prune_table()):
+ *   (1) reads each table entry E; A clear: E's subtree is skipped;
+ *   (2) A set: clears E's A (an atomic and-not; the IOMMU only ever sets
+ *       it), if E's whole span is in the range and the walk clears;
+ *   (3) calls sink->table_a_cleared() over the cleared entries' span,
+ *       which invalidates the PSC for it and waits for completion;
+ *   (4) only then walks E's subtree, clearing leaves as the full walk
+ *       does; the caller invalidates the IOTLB for the cleared leaves
+ *       before the harvest completes, as for every harvest.
+ * Claim: when a pruning harvest finds E's A clear, no leaf below E can
+ * hold a dirty state that was not reported, so skipping loses nothing.
+ * Let harvest k be the last one that cleared E's A (steps 2-4).  Take a
+ * write that sets D in a leaf X below E after harvest k read X in step 4
+ * (writes before that read were reported by k, and X was cleared).  Its
+ * translation came (a) from a walk that read E from memory, or (b) from
+ * a PSC copy of E, or (c) from an IOTLB entry for X.
+ *  (a) If it read E after the clear in step 2, it set E's A, and the
+ *      walk sets A before it sets X's D (walk order), so A is set now:
+ *      contradiction.  It cannot have read E before step 2: such an
+ *      access was in flight across the invalidation of step 3, and an
+ *      invalidation completes only after the accesses in flight through
+ *      the old entries have landed, i.e. before step 4 read X.
+ *  (b) A PSC copy filled before step 2 was dropped by step 3, which
+ *      completed before step 4; a copy filled after step 2 came from a
+ *      walk that read E from memory after the clear and so set A: (a).
+ *  (c) An IOTLB entry for X cached dirty lets the device write without
+ *      touching the table; if X was dirty at k's read, k reported X and
+ *      invalidated the IOTLB for it before completing, so the write is
+ *      in k's report.  An entry cached clean, or a miss, walks: (a)/(b).
+ * Base cases: map creates table entries with A clear over clean leaves;
+ * split creates them with A set (the leaves below inherit A/D); every
+ * software path that makes a leaf dirty (pt_mark_dirty(), the re-dirty
+ * of a failed delivery: pt_set_dirty_range()) sets the path's A first.
+ * Only entries whose span lies wholly in the range get A cleared: every
+ * leaf below them is in the range, so step 4 clears all the dirty ones
+ * (a leaf kept dirty because it sticks out lies under no cleared E).
+ * Why the PSC invalidation is needed and why before step 4: without it,
+ * a PSC copy of E cached before step 2 keeps serving walks that set X's D
+ * without setting E's A; the next pruning harvest skips E and X's write
+ * is not reported (selftests/host/test_prune.c skips it on purpose and
+ * counts the loss).  Invalidating after step 4 instead is too late: a
+ * write through the old copy between step 4's read of X and the
+ * invalidation sets D with A clear.  Clearing A after walking the leaves
+ * (instead of before) is wrong for the same reason even with the PSC
+ * flushed: a write between the leaf read and the A clear sets D and
+ * finds A already set.  The IOTLB invalidation of the cleared leaves is
+ * unchanged (it covers (c)) and may come at the end, as today; it needs
+ * no ordering against steps 1-3.
+ * Cost: one sink->table_a_cleared() (a PSC invalidation with its wait)
+ * per table that had an A to clear, plus the PSC refills the device pays
+ * afterwards; stats->psc_invals and ->table_a_cleared count them.
  */
 #include "pt_priv.h"
 
@@ -93,6 +152,7 @@ struct pt_walk {
 	u64 lo;			/* the part the table walk covers */
 	u64 hi;
 	bool clear;
+	bool prune;		/* PT_DIRTY_PRUNE on a format with table A */
 	u64 run_s, run_e;	/* pending dirty run, empty if equal */
 	u64 clr_s, clr_e;	/* pending cleared run */
 	struct pt_dirty_stats st;
@@ -214,8 +274,8 @@ static __always_inline int pt_walk_dirty_leaf(enum pt_format F,
 		 * again); this leaf is in no run: nobody will be told about
 		 * it, so it must be dirty again too.
 		 */
-		if (clear)
-			pt_leaf_set_dirty(w->d, &t[first]);
+		if (clear)	/* with the path's non-leaf A, see Pruning */
+			pt_set_dirty_range(w->d, ls, le - ls);
 		return ret;
 	}
 	if (clear)
@@ -321,9 +381,8 @@ static __always_inline int pt_walk_dirty_line(enum pt_format F,
 			 */
 			w->st.dirty_leaves++;
 			w->st.dirty_bytes += len / 8;
-			if (w->clear)
-				for (k = 0; k < 8; k++)
-					pt_leaf_set_dirty(w->d, &t[k]);
+			if (w->clear)	/* and the path's A, see Pruning */
+				pt_set_dirty_range(w->d, s, len);
 			return ret;
 		}
 		w->run_s = s;
@@ -580,6 +639,89 @@ static __always_inline int pt_walk_upper(enum pt_format F, struct pt_walk *w,
 }
 
 /*
+ * Pruning walk of table @t at level @lvl >= 1 (PT_DIRTY_PRUNE; see
+ * "Pruning" at the top).  Two passes over the entries in range:
+ *  1. each table entry with A clear is skipped (pruned); each with A set
+ *     is marked for descent and, if its whole span lies in the range and
+ *     the walk clears, has its A cleared; then one sink->table_a_cleared()
+ *     call over the span of the cleared entries invalidates their
+ *     paging-structure cache entries and waits;
+ *  2. leaf entries of this level are examined as in the full walk, marked
+ *     tables are descended.
+ * Clearing A, invalidating and only then reading the leaves below is the
+ * order the argument needs; the full walk's fast paths for lines of
+ * clean 2 MiB leaves are not used here.
+ */
+static __always_inline int pt_walk_prune_table(enum pt_format F,
+					       struct pt_walk *w, u64 *t,
+					       unsigned int lvl, u64 tbase,
+					       int (*down)(struct pt_walk *w,
+							   u64 *t,
+							   unsigned int lvl,
+							   u64 tbase))
+{
+	const u64 ta = pt_table_accessed_bit(F);
+	const unsigned int sh = pt_lvl_shift(F, lvl);
+	unsigned int lo = pt_idx_lo(sh, tbase, w->lo);
+	unsigned int hi = pt_idx_hi(sh, tbase, w->hi);
+	u64 walk[PT_TABLE_ENTRIES / 64] = { 0 };
+	u64 cs = 0, ce = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = lo; i < hi; i++) {
+		u64 e = READ_ONCE(t[i]);
+		u64 es = tbase + ((u64)i << sh), ee = es + (1ULL << sh);
+
+		if (!pt_e_present(F, e) || !pt_e_is_table(F, e, lvl))
+			continue;
+		if (!(e & ta)) {
+			w->st.pruned++;
+			continue;
+		}
+		walk[i / 64] |= 1ULL << (i % 64);
+		if (!w->clear || es < w->start || ee > w->end)
+			continue;
+		pt_atomic_andnot64(&t[i], ta);
+		w->st.table_a_cleared++;
+		if (ce == cs)
+			cs = es;
+		ce = ee;
+	}
+	if (ce != cs) {
+		w->st.psc_invals++;
+		w->sink->table_a_cleared(w->sink->arg, cs, ce - cs);
+	}
+	for (i = lo; i < hi; i++) {
+		u64 e = READ_ONCE(t[i]);
+		u64 es = tbase + ((u64)i << sh);
+		u64 *lt;
+
+		if (!pt_e_present(F, e))
+			continue;
+		if (!pt_e_is_table(F, e, lvl)) {
+			ret = pt_walk_upper_leaf(F, w, t, &i, lvl, tbase, e);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (!(walk[i / 64] & (1ULL << (i % 64))))
+			continue;
+		lt = pt_e_table(F, e);
+		w->st.tables++;
+		if (lvl == 1)
+			ret = pt_walk_leaf_table(F, w, lt, es,
+				pt_idx_lo(pt_lvl_shift(F, 0), es, w->lo),
+				pt_idx_hi(pt_lvl_shift(F, 0), es, w->hi), lt);
+		else
+			ret = down(w, lt, lvl - 1, es);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * One instance per format.  The recursion for levels >= 3 goes through
  * a direct call to the same instance (@down), never through a pointer
  * chosen at run time per entry.
@@ -590,12 +732,20 @@ static int pt_walk_upper_##name(struct pt_walk *w, u64 *t,		\
 {									\
 	return pt_walk_upper(F, w, t, lvl, tbase, pt_walk_upper_##name);\
 }									\
+static int pt_walk_prune_##name(struct pt_walk *w, u64 *t,		\
+				unsigned int lvl, u64 tbase)		\
+{									\
+	return pt_walk_prune_table(F, w, t, lvl, tbase,			\
+				   pt_walk_prune_##name);		\
+}									\
 static noinline int pt_walk_top_##name(struct pt_walk *w)		\
 {									\
 	const struct pt_domain *d = w->d;				\
 	unsigned int top = d->levels - 1;				\
 									\
 	w->st.tables++;							\
+	if (w->prune && top > 0)					\
+		return pt_walk_prune_##name(w, d->root, top, 0);	\
 	if (top == 0)							\
 		return pt_walk_leaf_table(F, w, d->root, 0,		\
 			pt_idx_lo(pt_lvl_shift(F, 0), 0, w->lo),	\
@@ -693,6 +843,9 @@ void pt_dirty_stats_add(struct pt_dirty_stats *to,
 	to->runs += s->runs;
 	to->cleared_leaves += s->cleared_leaves;
 	to->kept_straddling += s->kept_straddling;
+	to->pruned += s->pruned;
+	to->table_a_cleared += s->table_a_cleared;
+	to->psc_invals += s->psc_invals;
 	if (s->clear_start >= s->clear_end)
 		return;
 	if (to->clear_start >= to->clear_end) {
@@ -711,8 +864,12 @@ void pt_dirty_stats_add(struct pt_dirty_stats *to,
  * @d: domain
  * @iova: start of the range, granule aligned
  * @len: length, granule multiple
- * @flags: PT_DIRTY_NO_CLEAR to report without clearing
- * @sink: where dirty runs go (may be NULL to only count or only clear)
+ * @flags: PT_DIRTY_NO_CLEAR to report without clearing; PT_DIRTY_PRUNE to
+ *	skip subtrees whose non-leaf A is clear and clear it on the ones
+ *	walked (see "Pruning" at the top; needs sink->table_a_cleared
+ *	unless NO_CLEAR; no effect on ARM, whose tables have no A)
+ * @sink: where dirty runs go (may be NULL to only count or only clear;
+ *	not with PT_DIRTY_PRUNE without NO_CLEAR)
  * @stats: optional; counters are added to
  *
  * Every dirty leaf overlapping the range is reported over its whole span
@@ -722,7 +879,8 @@ void pt_dirty_stats_add(struct pt_dirty_stats *to,
  * invalidate the IOTLB for the cleared ranges before treating the
  * harvest as complete (see the comment at the top of this file).
  *
- * Return: 0; a range error (pt_check_range), -EINVAL bad @flags; or the
+ * Return: 0; a range error (pt_check_range), -EINVAL bad @flags (or
+ * PT_DIRTY_PRUNE clearing without sink->table_a_cleared); or the
  * first error from the bitmap or sink->run, after which the walk stops
  * and every leaf it cleared but did not deliver is dirty again.
  */
@@ -743,8 +901,12 @@ int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 	ret = pt_check_range(d, iova, len);
 	if (ret)
 		return ret;
-	if (flags & ~PT_DIRTY_NO_CLEAR)
+	if (flags & ~(PT_DIRTY_NO_CLEAR | PT_DIRTY_PRUNE))
 		return -EINVAL;
+	if ((flags & PT_DIRTY_PRUNE) && w.clear &&
+	    (!sink || !sink->table_a_cleared))
+		return -EINVAL;
+	w.prune = (flags & PT_DIRTY_PRUNE) && pt_table_accessed_bit(d->fmt);
 
 	ret = pt_walk_range(&w);
 	if (!ret)
