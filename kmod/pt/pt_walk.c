@@ -123,6 +123,8 @@
  * split creates them with A set (the leaves below inherit A/D); every
  * software path that makes a leaf dirty (pt_mark_dirty(), the re-dirty
  * of a failed delivery: pt_set_dirty_range()) sets the path's A first.
+ * A walk that stops on a delivery error gives A back to the entries it
+ * cleared but did not finish walking (pt_walk_prune_table() "restore").
  * Only entries whose span lies wholly in the range get A cleared: every
  * leaf below them is in the range, so step 4 clears all the dirty ones
  * (a leaf kept dirty because it sticks out lies under no cleared E).
@@ -702,7 +704,7 @@ static __always_inline int pt_walk_prune_table(enum pt_format F,
 		if (!pt_e_is_table(F, e, lvl)) {
 			ret = pt_walk_upper_leaf(F, w, t, &i, lvl, tbase, e);
 			if (ret)
-				return ret;
+				goto restore;
 			continue;
 		}
 		if (!(walk[i / 64] & (1ULL << (i % 64))))
@@ -716,9 +718,21 @@ static __always_inline int pt_walk_prune_table(enum pt_format F,
 		else
 			ret = down(w, lt, lvl - 1, es);
 		if (ret)
-			return ret;
+			goto restore;
 	}
 	return 0;
+
+restore:
+	/*
+	 * The walk stops: subtrees from @i on whose A pass 1 cleared were
+	 * not (or not wholly) walked and may hold dirty leaves, so they get
+	 * their A back (the leaves re-dirtied on the way out set their own
+	 * path's A).  Setting A is always safe: it only costs a later walk.
+	 */
+	for (; i < hi; i++)
+		if (walk[i / 64] & (1ULL << (i % 64)))
+			pt_atomic_or64(&t[i], ta);
+	return ret;
 }
 
 /*
