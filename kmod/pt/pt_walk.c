@@ -640,6 +640,22 @@ static __always_inline int pt_walk_upper(enum pt_format F, struct pt_walk *w,
 	return 0;
 }
 
+/* first index >= @i below @hi marked in @walk, or @hi */
+static __always_inline unsigned int pt_prune_next(const u64 *walk,
+						  unsigned int i,
+						  unsigned int hi)
+{
+	while (i < hi) {
+		u64 m = walk[i / 64] >> (i % 64);
+
+		if (m)
+			return i + __builtin_ctzll(m) < hi ?
+			       i + __builtin_ctzll(m) : hi;
+		i = (i | 63) + 1;
+	}
+	return hi;
+}
+
 /*
  * Pruning walk of table @t at level @lvl >= 1 (PT_DIRTY_PRUNE; see
  * "Pruning" at the top).  Two passes over the entries in range:
@@ -711,11 +727,22 @@ static __always_inline int pt_walk_prune_table(enum pt_format F,
 			continue;
 		lt = pt_e_table(F, e);
 		w->st.tables++;
-		if (lvl == 1)
+		if (lvl == 1) {
+			/* prefetch from the next leaf table to be walked */
+			unsigned int j = pt_prune_next(walk, i + 1, hi);
+			const u64 *pf = lt;
+
+			if (j < hi) {
+				u64 ne = READ_ONCE(t[j]);
+
+				if (pt_e_present(F, ne) &&
+				    pt_e_is_table(F, ne, lvl))
+					pf = pt_e_table(F, ne);
+			}
 			ret = pt_walk_leaf_table(F, w, lt, es,
 				pt_idx_lo(pt_lvl_shift(F, 0), es, w->lo),
-				pt_idx_hi(pt_lvl_shift(F, 0), es, w->hi), lt);
-		else
+				pt_idx_hi(pt_lvl_shift(F, 0), es, w->hi), pf);
+		} else
 			ret = down(w, lt, lvl - 1, es);
 		if (ret)
 			goto restore;
