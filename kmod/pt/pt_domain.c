@@ -11,6 +11,7 @@ long pt_host_fail_after = -1;
 long pt_host_tables_live;
 long pt_host_allocs;
 bool pt_host_plain_unsafe;
+bool pt_host_prune_late_inval;
 void (*pt_host_clean_hook)(u64 *p);
 unsigned int pt_host_bugs;
 

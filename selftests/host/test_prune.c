@@ -21,6 +21,10 @@
  * oracle: a write that began after round d was done must be reported by
  * the first round that starts after it landed.
  *
+ * A fixed sequence shows the order matters: the PSC invalidation after
+ * the leaf walk instead of before (pt_host_prune_late_inval) loses a
+ * write made through a PDE cached before the harvest.
+ *
  * Regions are spread over four level-2 entries, so pruning happens at
  * level 2 (a whole 1 GiB subtree, 512 MiB for mock) and level 1 (one leaf
  * table); the writer moves its working set between regions so subtrees
@@ -570,6 +574,69 @@ TEST(psc_checker_sees_stale_pde_loss)
 		CHECK_EQ(P.last_report[p], iter);
 		runlog_free(&s.l);
 		prace_fini(&P);
+	}
+}
+
+/*
+ * The order: the PSC invalidation must come before the walker reads the
+ * leaves.  Pages a and b of one leaf table are dirty, page c between them
+ * clean; while the walker clears b (pt_host_clean_hook), after it read c,
+ * the device writes c.  This round does not report c (it was clean when
+ * read), so the next must.  Invalidated first, the write misses the PSC,
+ * walks from the root and sets the PDE's A again; invalidated late
+ * (pt_host_prune_late_inval), it hits the PDE cached before the harvest,
+ * sets only D, and the next pruning round skips the subtree: lost.
+ */
+static u64 *order_ptep_b;
+static u64 order_page_a, order_seed;
+static bool order_armed;
+
+static void order_hook(u64 *p)
+{
+	if (!order_armed || p != order_ptep_b)
+		return;
+	order_armed = false;
+	prace_access(&P, order_page_a, true, &order_seed);
+}
+
+static u64 order_run(enum pt_format f, bool late)
+{
+	struct psink s = { .r = &P };
+	u64 a = 3 * PT_TABLE_ENTRIES + 5, b = a + 4, c = a + 2, lost;
+	struct pt_leafref r;
+
+	prace_init(&P, f);
+	runlog_init(&s.l);
+	order_seed = 1;
+	prace_access(&P, a, true, &order_seed);	/* full walk, PDE cached */
+	prace_access(&P, b, true, &order_seed);	/* PSC hit */
+	ASSERT_OK(pt_find_leaf(&P.d, page_iova(&P, b), &r));
+	order_ptep_b = r.ptep;
+	order_page_a = c;
+	order_armed = true;
+	pt_host_clean_hook = order_hook;
+	pt_host_prune_late_inval = late;
+	CHECK_EQ(prace_round(&P, &s, 1, PT_DIRTY_PRUNE), 0);
+	pt_host_clean_hook = NULL;
+	pt_host_prune_late_inval = false;
+	CHECK(!order_armed);			/* the device wrote in the window */
+	CHECK_EQ(P.last_report[c], 0);		/* not this round's */
+	lost = prace_round(&P, &s, 2, PT_DIRTY_PRUNE);
+	runlog_free(&s.l);
+	prace_fini(&P);
+	return lost;
+}
+
+TEST(psc_invalidation_must_precede_the_leaf_walk)
+{
+	enum pt_format f;
+
+	FOR_EACH_PRUNE_FMT(f) {
+		CHECK_MSG(order_run(f, false) == 0, "%s: lost a write",
+			  pt_format_name(f));
+		/* negative control: invalidating after the leaves loses it */
+		CHECK_MSG(order_run(f, true) == 1,
+			  "%s: late invalidation lost nothing", pt_format_name(f));
 	}
 }
 
