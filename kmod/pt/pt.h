@@ -18,8 +18,9 @@
  *    must be serialised against every other operation on the domain
  *    (the module holds its IOAS rwsem for write);
  *  - translate, hw_access, mark_dirty and read_and_clear_dirty only read
- *    the structure and update leaf bits atomically; any number of them
- *    may run concurrently (rwsem held for read).
+ *    the structure and update leaf bits and table entries' accessed bits
+ *    atomically; any number of them may run concurrently (rwsem held for
+ *    read).
  *  - hw_access models the IOMMU hardware: it may race with a concurrent
  *    read_and_clear_dirty on the same leaf.  The walker's clearing is
  *    written to be safe against that (see pt_walk.c).
