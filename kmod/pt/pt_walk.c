@@ -685,6 +685,7 @@ static __always_inline int pt_walk_prune_table(enum pt_format F,
 	unsigned int lo = pt_idx_lo(sh, tbase, w->lo);
 	unsigned int hi = pt_idx_hi(sh, tbase, w->hi);
 	u64 walk[PT_TABLE_ENTRIES / 64] = { 0 };
+	u64 visit[PT_TABLE_ENTRIES / 64] = { 0 };	/* walk + leaves */
 	u64 cs = 0, ce = 0;
 	unsigned int i;
 	int ret;
@@ -693,13 +694,18 @@ static __always_inline int pt_walk_prune_table(enum pt_format F,
 		u64 e = READ_ONCE(t[i]);
 		u64 es = tbase + ((u64)i << sh), ee = es + (1ULL << sh);
 
-		if (!pt_e_present(F, e) || !pt_e_is_table(F, e, lvl))
+		if (!pt_e_present(F, e))
 			continue;
+		if (!pt_e_is_table(F, e, lvl)) {
+			visit[i / 64] |= 1ULL << (i % 64);
+			continue;
+		}
 		if (!(e & ta)) {
 			w->st.pruned++;
 			continue;
 		}
 		walk[i / 64] |= 1ULL << (i % 64);
+		visit[i / 64] |= 1ULL << (i % 64);
 		if (!w->clear || es < w->start || ee > w->end)
 			continue;
 		pt_atomic_andnot64(&t[i], ta);
@@ -712,7 +718,9 @@ static __always_inline int pt_walk_prune_table(enum pt_format F,
 		w->st.psc_invals++;
 		w->sink->table_a_cleared(w->sink->arg, cs, ce - cs);
 	}
-	for (i = lo; i < hi; i++) {
+	/* only the entries pass 1 marked: leaves, and tables to descend */
+	for (i = pt_prune_next(visit, lo, hi); i < hi;
+	     i = pt_prune_next(visit, i + 1, hi)) {
 		u64 e = READ_ONCE(t[i]);
 		u64 es = tbase + ((u64)i << sh);
 		u64 *lt;
