@@ -659,6 +659,35 @@ static __always_inline unsigned int pt_prune_next(const u64 *walk,
 }
 
 /*
+ * Are the eight entries at @g all present table entries (at level @lvl)
+ * with their accessed bit clear, i.e. eight subtrees to prune?  One AND-
+ * and one OR-reduction, as pt_l1_line_clean(): AMD/mock tables carry
+ * their own level in NL (so NL == @lvl in all eight means all tables),
+ * VT-d tables are present (R) without PS.  Conservative: anything else
+ * goes entry by entry.
+ */
+static __always_inline bool pt_prune_line_cold(enum pt_format F,
+					       const u64 *g, unsigned int lvl)
+{
+	u64 a = g[0] & g[1] & g[2] & g[3] & g[4] & g[5] & g[6] & g[7];
+	u64 o = g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7];
+	u64 nl = (u64)lvl << AMDV1_NL_SHIFT;
+
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return (a & AMDV1_PR) && (a & AMDV1_NL_MASK) == nl &&
+		       (o & AMDV1_NL_MASK) == nl && !(o & AMDV1_HA);
+	case PT_FMT_VTDSS:
+		return (a & VTDSS_R) && !(o & (VTDSS_PS | VTDSS_A));
+	case PT_FMT_MOCK:
+		return (a & MOCK_PR) && (a & MOCK_NL_MASK) == nl &&
+		       (o & MOCK_NL_MASK) == nl && !(o & MOCK_HA);
+	default:
+		return false;
+	}
+}
+
+/*
  * Pruning walk of table @t at level @lvl >= 1 (PT_DIRTY_PRUNE; see
  * "Pruning" at the top).  Two passes over the entries in range:
  *  1. each table entry with A clear is skipped (pruned); each with A set
@@ -691,9 +720,16 @@ static __always_inline int pt_walk_prune_table(enum pt_format F,
 	int ret;
 
 	for (i = lo; i < hi; i++) {
-		u64 e = READ_ONCE(t[i]);
-		u64 es = tbase + ((u64)i << sh), ee = es + (1ULL << sh);
+		u64 e, es, ee;
 
+		if (!(i & 7) && i + 8 <= hi && pt_prune_line_cold(F, t + i, lvl)) {
+			w->st.pruned += 8;
+			i += 7;
+			continue;
+		}
+		e = READ_ONCE(t[i]);
+		es = tbase + ((u64)i << sh);
+		ee = es + (1ULL << sh);
 		if (!pt_e_present(F, e))
 			continue;
 		if (!pt_e_is_table(F, e, lvl)) {
