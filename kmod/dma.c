@@ -15,7 +15,7 @@
  *     entries: on a hit it starts at the leaf table and sets no non-leaf
  *     accessed bit; on a miss it walks from the root, setting A in every
  *     table entry it reads, and caches the PDE (what pruning harvests,
- *     PT_DIRTY_PRUNE, rely on; kmod/pt/pt_walk.c "Pruning").
+ *     PT_DIRTY_PRUNE, rely on; kmod/pt/pt_walk_prune.h).
  *   - Invalidation: a range or whole-domain IOTLB invalidation drops the
  *     PSC entries overlapping it too (VT-d IH=0, AMD PDE=1), so unmap and
  *     remap never leave a stale PDE; iodirty_psc_invalidate() drops only
@@ -122,7 +122,7 @@ u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
  *
  * The paging-structure-cache invalidation a pruning harvest issues after
  * clearing table entries' accessed bits and before walking the leaves
- * below (kmod/pt/pt_walk.c "Pruning").  IOTLB entries are kept.
+ * below (kmod/pt/pt_walk_prune.h).  IOTLB entries are kept.
  *
  * Context: any; takes the IOTLB lock, so it returns only after DMA in
  * flight through the old entries has landed.

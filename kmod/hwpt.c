@@ -31,7 +31,7 @@
  * through since the last harvest are skipped; before the walker reads the
  * leaves below a table entry whose A it cleared, harvest_psc_invalidate()
  * drops that span from every attached device's paging-structure cache and
- * waits (kmod/pt/pt_walk.c "Pruning" has the argument).  The IOTLB
+ * waits (kmod/pt/pt_walk_prune.h has the argument).  The IOTLB
  * invalidation of cleared leaves is unchanged.
  *
  * Locking: context lock (all ioctls); the user bitmap is pinned before

@@ -77,7 +77,7 @@ enum pt_format {
 /* pt_read_and_clear_dirty() flags */
 #define PT_DIRTY_NO_CLEAR	(1u << 0)
 /*
- * Accessed-bit subtree pruning (pt_walk.c "Pruning"): skip a subtree whose
+ * Accessed-bit subtree pruning (pt_walk_prune.h): skip a subtree whose
  * non-leaf accessed bit is clear; clear it on the subtrees walked, telling
  * sink->table_a_cleared.  No effect on formats without a non-leaf A (ARM).
  */
@@ -134,7 +134,7 @@ struct pt_bitmap;
  *	accessed bit this walk just cleared (at most once per table
  *	visited).  It must invalidate the paging-structure caches for the
  *	span and wait for that to complete before returning: the walker
- *	reads the leaves below right after (see pt_walk.c "Pruning").
+ *	reads the leaves below right after (see pt_walk_prune.h).
  * @arg: passed to @run, @cleared and @table_a_cleared
  */
 struct pt_dirty_sink {

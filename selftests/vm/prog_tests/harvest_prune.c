@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Accessed-bit subtree pruning in the module (parameter harvest_prune,
- * kmod/hwpt.c; kmod/pt/pt_walk.c "Pruning") against the DMA workload: the
+ * kmod/hwpt.c; kmod/pt/pt_walk_prune.h) against the DMA workload: the
  * emulated IOMMU walk sets the non-leaf accessed bits and keeps a
  * paging-structure cache of PDEs (kmod/dma.c); pruning harvests skip the
  * subtrees no walk went through and invalidate the PSC for the ones whose
