@@ -8,9 +8,19 @@
  *     cached as dirty does NOT touch the PTE (the hardware already knows
  *     the page is dirty); a write through an entry cached clean makes the
  *     IOMMU set the dirty bit in the PTE and refresh the entry.
- *   - IOTLB miss: walk the table (pt_hw_access), which checks permissions
- *     and sets the accessed and, for a write, the dirty state with an
- *     atomic compare-and-exchange, then cache the leaf.
+ *   - IOTLB miss: walk the table (pt_hw_access_psc), which checks
+ *     permissions and sets the accessed and, for a write, the dirty state
+ *     with an atomic compare-and-exchange, then cache the leaf.  The walk
+ *     first looks up the paging-structure cache (PSC) of level-1 table
+ *     entries: on a hit it starts at the leaf table and sets no non-leaf
+ *     accessed bit; on a miss it walks from the root, setting A in every
+ *     table entry it reads, and caches the PDE (what pruning harvests,
+ *     PT_DIRTY_PRUNE, rely on; kmod/pt/pt_walk_prune.h).
+ *   - Invalidation: a range or whole-domain IOTLB invalidation drops the
+ *     PSC entries overlapping it too (VT-d IH=0, AMD PDE=1), so unmap and
+ *     remap never leave a stale PDE; iodirty_psc_invalidate() drops only
+ *     PSC entries (what a pruning harvest asks for before it walks the
+ *     leaves below an entry whose A it cleared).
  * Dirty updates happen only while the domain's dirty tracking is on (the
  * AMD HAD / VT-d SSADE enable); ARM HTTU with DBM always updates, as in
  * the SMMUv3 driver, where enable/disable is a no-op.
@@ -85,6 +95,13 @@ u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
 			tlb->dropped++;
 		}
 	}
+	for (i = 0; i < IODIRTY_PSC_ENTRIES; i++) {
+		struct iodirty_psc_entry *c = &tlb->psc[i];
+
+		if (c->valid &&
+		    (all || (c->iova < end && start < c->iova + c->size)))
+			c->valid = false;
+	}
 	if (all) {
 		tlb->inv_all++;
 		cost = IOTLB_ALL_NS;
@@ -95,6 +112,39 @@ u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end)
 	tlb->cost_ns += cost;
 	spin_unlock(&tlb->lock);
 	return cost;
+}
+
+/**
+ * iodirty_psc_invalidate - drop cached PDEs of [start, end), and wait
+ * @dev: the device
+ * @start: first IOVA
+ * @end: end (exclusive)
+ *
+ * The paging-structure-cache invalidation a pruning harvest issues after
+ * clearing table entries' accessed bits and before walking the leaves
+ * below (kmod/pt/pt_walk_prune.h).  IOTLB entries are kept.
+ *
+ * Context: any; takes the IOTLB lock, so it returns only after DMA in
+ * flight through the old entries has landed.
+ *
+ * Return: the modelled cost (one command), in ns.
+ */
+u64 iodirty_psc_invalidate(struct iodirty_device *dev, u64 start, u64 end)
+{
+	struct iodirty_iotlb_cache *tlb = &dev->iotlb;
+	unsigned int i;
+
+	spin_lock(&tlb->lock);
+	for (i = 0; i < IODIRTY_PSC_ENTRIES; i++) {
+		struct iodirty_psc_entry *c = &tlb->psc[i];
+
+		if (c->valid && c->iova < end && start < c->iova + c->size)
+			c->valid = false;
+	}
+	tlb->psc_inv++;
+	tlb->cost_ns += IOTLB_CMD_NS;
+	spin_unlock(&tlb->lock);
+	return IOTLB_CMD_NS;
 }
 
 /**
@@ -157,19 +207,46 @@ static void iotlb_fill(struct iodirty_iotlb_entry *e, const struct pt_xlate *x)
 	e->valid = true;
 }
 
-/* The walk a real IOMMU does on a miss, or to dirty a clean entry. */
-static int iommu_walk(struct iodirty_hwpt *hwpt, u64 iova, bool write,
+/*
+ * The walk a real IOMMU does on a miss, or to dirty a clean entry, through
+ * the PSC (see the top of the file).  Called with the IOTLB lock held.
+ */
+static int iommu_walk(struct iodirty_hwpt *hwpt,
+		      struct iodirty_iotlb_cache *tlb, u64 iova, bool write,
 		      struct pt_xlate *x)
 {
 	bool track = READ_ONCE(hwpt->dirty_tracking) ||
 		     hwpt->model == IODIRTY_MODEL_ARM;
+	u64 pde = (u64)PT_TABLE_ENTRIES << hwpt->pt.granule_shift;
+	unsigned int i, psc_lvl = PT_PSC_MISS;
 	int ret;
 
-	if (write && track)
-		return pt_hw_access(&hwpt->pt, iova, PT_PROT_WRITE, x);
-	ret = pt_hw_access(&hwpt->pt, iova, PT_PROT_READ, x);
-	if (!ret && write && !(x->prot & PT_PROT_WRITE))
-		ret = -EACCES;
+	for (i = 0; i < IODIRTY_PSC_ENTRIES; i++)
+		if (tlb->psc[i].valid && iova - tlb->psc[i].iova < pde)
+			psc_lvl = 1;
+	if (psc_lvl == 1)
+		tlb->psc_hits++;
+	else
+		tlb->psc_misses++;
+	if (write && track) {
+		ret = pt_hw_access_psc(&hwpt->pt, iova, PT_PROT_WRITE,
+				       psc_lvl, x);
+	} else {
+		ret = pt_hw_access_psc(&hwpt->pt, iova, PT_PROT_READ,
+				       psc_lvl, x);
+		if (!ret && write && !(x->prot & PT_PROT_WRITE))
+			ret = -EACCES;
+	}
+	/* cache the PDE of a granule leaf (a table at level 1 exists) */
+	if (!ret && psc_lvl != 1 && x->size == 1ULL << hwpt->pt.granule_shift &&
+	    hwpt->pt.levels > 1) {
+		struct iodirty_psc_entry *c = &tlb->psc[tlb->psc_next];
+
+		tlb->psc_next = (tlb->psc_next + 1) % IODIRTY_PSC_ENTRIES;
+		c->iova = iova & ~(pde - 1);
+		c->size = pde;
+		c->valid = true;
+	}
 	return ret;
 }
 
@@ -280,7 +357,7 @@ static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
 		}
 		if (write && !e->dirty) {
 			/* clean entry: the IOMMU updates the PTE first */
-			ret = iommu_walk(hwpt, iova, true, &x);
+			ret = iommu_walk(hwpt, tlb, iova, true, &x);
 			if (ret)
 				goto out_unlock;
 			iotlb_fill(e, &x);
@@ -289,7 +366,7 @@ static int dma_piece(struct iodirty_device *dev, struct iodirty_area *a,
 		tlb->misses++;
 		(*misses)++;
 		atomic64_inc(&hwpt->iotlb_misses);
-		ret = iommu_walk(hwpt, iova, write, &x);
+		ret = iommu_walk(hwpt, tlb, iova, write, &x);
 		if (ret)
 			goto out_unlock;
 		e = &tlb->e[tlb->next];

@@ -72,6 +72,7 @@ struct split_part {
 	u64 iova, len;
 	unsigned int flags;
 	struct pt_dirty_sink sink;
+	const struct pt_dirty_sink *caller;	/* for table_a_cleared */
 	struct pt_dirty_stats st;
 	int ret;
 	bool collect;
@@ -98,6 +99,14 @@ static void split_cleared(void *arg, u64 iova, u64 len)
 	p->start[p->nr] = iova;
 	p->end[p->nr] = iova + len;
 	p->nr++;
+}
+
+/* pt_dirty_sink.table_a_cleared of one part: the caller's, at once */
+static void split_table_a_cleared(void *arg, u64 iova, u64 len)
+{
+	struct split_part *p = arg;
+
+	p->caller->table_a_cleared(p->caller->arg, iova, len);
 }
 
 static void split_walk(struct split_part *p)
@@ -176,9 +185,13 @@ int iodirty_harvest_walk(struct pt_domain *pt, u64 iova, u64 len,
 		p->flags = flags;
 		if (sink) {
 			p->sink.bitmap = sink->bitmap;
-			if (sink->cleared) {
+			p->sink.arg = p;
+			if (sink->cleared)
 				p->sink.cleared = split_cleared;
-				p->sink.arg = p;
+			/* PSC invalidation cannot wait: it precedes the leaves */
+			if (sink->table_a_cleared) {
+				p->caller = sink;
+				p->sink.table_a_cleared = split_table_a_cleared;
 			}
 		}
 		if (i) {

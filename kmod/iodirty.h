@@ -195,6 +195,20 @@ struct iodirty_iotlb_entry {
 	bool valid;
 };
 
+#define IODIRTY_PSC_ENTRIES	8
+
+/**
+ * struct iodirty_psc_entry - a cached level-1 table entry (PDE)
+ * @iova: first IOVA the PDE translates
+ * @size: bytes it covers (512 granules)
+ * @valid: entry in use
+ */
+struct iodirty_psc_entry {
+	u64 iova;
+	u64 size;
+	bool valid;
+};
+
 /**
  * struct iodirty_iotlb_cache - a device's IOTLB (fully associative, round robin)
  * @lock: protects everything here; held across one DMA chunk's lookup,
@@ -207,6 +221,12 @@ struct iodirty_iotlb_entry {
  * @inv_range, @inv_all: invalidations received
  * @dropped: entries removed by invalidations
  * @cost_ns: modelled invalidation cost
+ * @psc: the paging-structure cache: level-1 table entries (PDEs) a walk
+ *	used, so a later walk under them starts at the leaf table and sets
+ *	no non-leaf accessed bit (pt_hw_access_psc())
+ * @psc_next: round-robin victim in @psc
+ * @psc_hits, @psc_misses: walks that found / did not find their PDE
+ * @psc_inv: PSC-only invalidations (pruning harvests, iodirty_psc_invalidate)
  */
 struct iodirty_iotlb_cache {
 	spinlock_t lock;
@@ -214,6 +234,9 @@ struct iodirty_iotlb_cache {
 	unsigned int next;
 	u64 hits, misses;
 	u64 inv_range, inv_all, dropped, cost_ns;
+	struct iodirty_psc_entry psc[IODIRTY_PSC_ENTRIES];
+	unsigned int psc_next;
+	u64 psc_hits, psc_misses, psc_inv;
 };
 
 /**
@@ -435,6 +458,7 @@ unsigned long *iodirty_chunk_get(struct xarray *xa, unsigned long idx,
 void iodirty_chunks_free(struct xarray *xa);
 void iodirty_iotlb_init(struct iodirty_iotlb_cache *tlb);
 u64 iodirty_iotlb_invalidate(struct iodirty_device *dev, u64 start, u64 end);
+u64 iodirty_psc_invalidate(struct iodirty_device *dev, u64 start, u64 end);
 bool iodirty_iotlb_cached_dirty(struct iodirty_device *dev, u64 start, u64 end);
 int iodirty_dma_access(struct iodirty_device *dev, u64 iova, u32 len,
 		       bool write, const u8 *src, u8 *dst, u64 *hits,

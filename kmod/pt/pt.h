@@ -18,8 +18,9 @@
  *    must be serialised against every other operation on the domain
  *    (the module holds its IOAS rwsem for write);
  *  - translate, hw_access, mark_dirty and read_and_clear_dirty only read
- *    the structure and update leaf bits atomically; any number of them
- *    may run concurrently (rwsem held for read).
+ *    the structure and update leaf bits and table entries' accessed bits
+ *    atomically; any number of them may run concurrently (rwsem held for
+ *    read).
  *  - hw_access models the IOMMU hardware: it may race with a concurrent
  *    read_and_clear_dirty on the same leaf.  The walker's clearing is
  *    written to be safe against that (see pt_walk.c).
@@ -75,6 +76,15 @@ enum pt_format {
 
 /* pt_read_and_clear_dirty() flags */
 #define PT_DIRTY_NO_CLEAR	(1u << 0)
+/*
+ * Accessed-bit subtree pruning (pt_walk_prune.h): skip a subtree whose
+ * non-leaf accessed bit is clear; clear it on the subtrees walked, telling
+ * sink->table_a_cleared.  No effect on formats without a non-leaf A (ARM).
+ */
+#define PT_DIRTY_PRUNE		(1u << 1)
+
+/* pt_hw_access_psc(): no paging-structure cache hit, the walk reads all */
+#define PT_PSC_MISS		(~0u)
 
 struct pt_fmt;
 
@@ -119,12 +129,19 @@ struct pt_bitmap;
  * @cleared: optional; called once per coalesced run of leaves whose dirty
  *	state was cleared (their IOTLB entries must be invalidated before
  *	the harvest is complete).  Not called with PT_DIRTY_NO_CLEAR.
- * @arg: passed to @run and @cleared
+ * @table_a_cleared: required with PT_DIRTY_PRUNE unless NO_CLEAR; called
+ *	with the span [iova, iova+len) of the table entries whose non-leaf
+ *	accessed bit this walk just cleared (at most once per table
+ *	visited).  It must invalidate the paging-structure caches for the
+ *	span and wait for that to complete before returning: the walker
+ *	reads the leaves below right after (see pt_walk_prune.h).
+ * @arg: passed to @run, @cleared and @table_a_cleared
  */
 struct pt_dirty_sink {
 	struct pt_bitmap *bitmap;
 	int (*run)(void *arg, u64 iova, u64 len);
 	void (*cleared)(void *arg, u64 iova, u64 len);
+	void (*table_a_cleared)(void *arg, u64 iova, u64 len);
 	void *arg;
 };
 
@@ -143,6 +160,9 @@ struct pt_dirty_sink {
  *	left dirty (never lost)
  * @clear_start: union of cleared IOVA is [@clear_start, @clear_end)
  * @clear_end: @clear_start >= @clear_end (e.g. both 0) means nothing
+ * @pruned: PT_DIRTY_PRUNE: subtrees skipped because their A was clear
+ * @table_a_cleared: PT_DIRTY_PRUNE: non-leaf entries whose A was cleared
+ * @psc_invals: PT_DIRTY_PRUNE: calls of sink->table_a_cleared
  */
 struct pt_dirty_stats {
 	u64 tables;
@@ -154,6 +174,9 @@ struct pt_dirty_stats {
 	u64 kept_straddling;
 	u64 clear_start;
 	u64 clear_end;
+	u64 pruned;
+	u64 table_a_cleared;
+	u64 psc_invals;
 };
 
 int pt_domain_init(struct pt_domain *d, enum pt_format fmt,
@@ -168,6 +191,8 @@ int pt_unmap(struct pt_domain *d, u64 iova, u64 len, u64 *unmapped);
 int pt_translate(struct pt_domain *d, u64 iova, struct pt_xlate *x);
 int pt_hw_access(struct pt_domain *d, u64 iova, unsigned int access,
 		 struct pt_xlate *x);
+int pt_hw_access_psc(struct pt_domain *d, u64 iova, unsigned int access,
+		     unsigned int psc_lvl, struct pt_xlate *x);
 int pt_mark_dirty(struct pt_domain *d, u64 iova);
 void pt_set_dirty_range(const struct pt_domain *d, u64 iova, u64 len);
 int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,

@@ -35,6 +35,10 @@
  *                        window deterministically
  *   pt_host_plain_unsafe negative control: clear with a plain store even
  *                        when the entry was not accessed (wrong on purpose)
+ *   pt_host_prune_late_inval negative control for pruning: call
+ *                        sink->table_a_cleared after walking the table's
+ *                        subtrees instead of before (wrong on purpose;
+ *                        selftests/host/test_prune.c)
  * Host only: pt_host_bugs, a mask of enum pt_host_bug, puts back one of
  * upstream's known dirty-tracking bug classes each (wrong on purpose), so
  * selftests/host/test_bugclass.c can show that its checks catch them.
@@ -103,6 +107,7 @@ static inline void pt_atomic_or64(u64 *p, u64 mask)
 #define pt_publish_wmb()	smp_wmb()
 
 #define pt_host_plain_unsafe	false
+#define pt_host_prune_late_inval false
 #define pt_host_clean_hook	((void (*)(u64 *))NULL)
 #define pt_host_bug(b)		false
 
@@ -165,6 +170,7 @@ extern long pt_host_fail_after;
 extern long pt_host_tables_live;
 extern long pt_host_allocs;
 extern bool pt_host_plain_unsafe;
+extern bool pt_host_prune_late_inval;
 extern void (*pt_host_clean_hook)(u64 *p);
 
 /*

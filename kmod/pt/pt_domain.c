@@ -11,6 +11,7 @@ long pt_host_fail_after = -1;
 long pt_host_tables_live;
 long pt_host_allocs;
 bool pt_host_plain_unsafe;
+bool pt_host_prune_late_inval;
 void (*pt_host_clean_hook)(u64 *p);
 unsigned int pt_host_bugs;
 
@@ -327,23 +328,64 @@ int pt_translate(struct pt_domain *d, u64 iova, struct pt_xlate *x)
 	return 0;
 }
 
+/*
+ * Set the non-leaf accessed bit (pt_table_accessed_bit()) in the table
+ * entries on the path from the root to the leaf (at @leaf_lvl) translating
+ * @iova, at levels below @psc_lvl: entries at @psc_lvl and above count as
+ * served from a paging-structure cache, which does not touch memory.  An
+ * entry already accessed is only read (the IOMMU's update is an atomic
+ * set of a clear bit).  Nothing for formats without the bit.
+ */
+void pt_path_set_accessed(const struct pt_domain *d, u64 iova,
+			  unsigned int leaf_lvl, unsigned int psc_lvl)
+{
+	enum pt_format F = d->fmt;
+	u64 ta = pt_table_accessed_bit(F);
+	unsigned int lvl = d->levels - 1;
+	u64 *t = d->root;
+
+	if (!ta)
+		return;
+	for (; lvl > leaf_lvl; lvl--) {
+		unsigned int idx = (iova >> pt_dlvl_shift(d, lvl)) &
+				   (PT_TABLE_ENTRIES - 1);
+		u64 e = READ_ONCE(t[idx]);
+
+		if (!pt_e_present(F, e) || !pt_e_is_table(F, e, lvl))
+			return;
+		if (lvl < psc_lvl && !(e & ta))
+			pt_atomic_or64(&t[idx], ta);
+		t = pt_e_table(F, e);
+	}
+}
+
 /**
- * pt_hw_access() - what the IOMMU does for one DMA
+ * pt_hw_access_psc() - what the IOMMU does for one DMA, with a
+ *	paging-structure cache
  * @d: domain
  * @iova: any byte address
  * @access: PT_PROT_READ and/or PT_PROT_WRITE
+ * @psc_lvl: the table entries at this level and above came from the
+ *	caller's paging-structure cache (a hit on the entry at @psc_lvl),
+ *	so the walk reads only the ones below it; PT_PSC_MISS for a walk
+ *	from the root
  * @x: optional; the leaf after the access (also filled on -EACCES)
  *
- * Checks permission, then sets the accessed state and, on a write, the
- * dirty state of the entry the IOMMU uses (for an AMD replicated leaf:
- * only the replica covering @iova).  The update is a compare-and-exchange
- * loop as the hardware's atomic update is, so it races correctly with
- * pt_read_and_clear_dirty() on another CPU.
+ * Checks permission, then sets the non-leaf accessed bit of every table
+ * entry the walk reads from memory (pt_path_set_accessed(); formats that
+ * have one, see pt_table_accessed_bit()), then the accessed state and, on
+ * a write, the dirty state of the leaf entry the IOMMU uses (for an AMD
+ * replicated leaf: only the replica covering @iova).  Walk order: a table
+ * entry's A is set before the leaf's D, as a page walk does.  A faulting
+ * access changes nothing.  The updates are atomic, as the hardware's are,
+ * so they race correctly with pt_read_and_clear_dirty() on another CPU.
+ * The table structure does not change under it (see pt.h), so checking
+ * permission before the updates is the same as checking it during them.
  *
  * Return: 0, -EINVAL bad @access, -ERANGE, -ENOENT, -EACCES.
  */
-int pt_hw_access(struct pt_domain *d, u64 iova, unsigned int access,
-		 struct pt_xlate *x)
+int pt_hw_access_psc(struct pt_domain *d, u64 iova, unsigned int access,
+		     unsigned int psc_lvl, struct pt_xlate *x)
 {
 	struct pt_leafref r;
 	u64 old, new;
@@ -357,14 +399,37 @@ int pt_hw_access(struct pt_domain *d, u64 iova, unsigned int access,
 	if (ret)
 		return ret;
 	old = READ_ONCE(*r.ptep);
-	do {
-		ret = pt_e_hw_update(d->fmt, old, access, &new);
-		if (ret || new == old)
-			break;
-	} while (!pt_cmpxchg64(r.ptep, &old, new));
+	ret = pt_e_hw_update(d->fmt, old, access, &new);
+	if (!ret) {
+		pt_path_set_accessed(d, iova, r.lvl, psc_lvl);
+		do {
+			ret = pt_e_hw_update(d->fmt, old, access, &new);
+			if (ret || new == old)
+				break;
+		} while (!pt_cmpxchg64(r.ptep, &old, new));
+	}
 	if (x)
 		pt_leaf_info(d, &r, x);
 	return ret;
+}
+
+/**
+ * pt_hw_access() - what the IOMMU does for one DMA
+ * @d: domain
+ * @iova: any byte address
+ * @access: PT_PROT_READ and/or PT_PROT_WRITE
+ * @x: optional; the leaf after the access (also filled on -EACCES)
+ *
+ * pt_hw_access_psc() with a walk from the root (no paging-structure
+ * cache): sets the non-leaf accessed bits on the path, then the leaf's
+ * accessed state and, on a write, its dirty state.
+ *
+ * Return: 0, -EINVAL bad @access, -ERANGE, -ENOENT, -EACCES.
+ */
+int pt_hw_access(struct pt_domain *d, u64 iova, unsigned int access,
+		 struct pt_xlate *x)
+{
+	return pt_hw_access_psc(d, iova, access, PT_PSC_MISS, x);
 }
 
 /**
@@ -374,7 +439,9 @@ int pt_hw_access(struct pt_domain *d, u64 iova, unsigned int access,
  *
  * Sets the dirty state regardless of the leaf's permissions, except on
  * ARM where only a DBM (writable) leaf can express "dirty": a read-only
- * ARM leaf gives -EACCES and is left alone.
+ * ARM leaf gives -EACCES and is left alone.  Like a device write it sets
+ * the non-leaf accessed bits on the path first, so a pruning harvest
+ * (PT_DIRTY_PRUNE) finds the leaf.
  *
  * Return: 0, -ERANGE, -ENOENT, -EACCES (ARM read-only leaf).
  */
@@ -388,6 +455,9 @@ int pt_mark_dirty(struct pt_domain *d, u64 iova)
 	ret = pt_find_leaf(d, iova, &r);
 	if (ret)
 		return ret;
+	if (pt_e_set_dirty(d->fmt, READ_ONCE(*r.ptep), &(u64){ 0 }))
+		return -EACCES;
+	pt_path_set_accessed(d, iova, r.lvl, PT_PSC_MISS);
 	return pt_leaf_set_dirty(d, r.ptep);
 }
 
@@ -399,7 +469,9 @@ int pt_mark_dirty(struct pt_domain *d, u64 iova)
  * @len: bytes
  *
  * For a harvest that cleared leaves and then could not deliver them: the
- * next harvest reports them again.  Holes are skipped.  Caller holds the
+ * next harvest reports them again.  Holes are skipped.  The non-leaf
+ * accessed bits on each leaf's path are set too, so a pruning harvest
+ * (PT_DIRTY_PRUNE) cannot skip a leaf made dirty here.  Caller holds the
  * IOAS rwsem (leaves cannot be freed meanwhile).
  */
 void pt_set_dirty_range(const struct pt_domain *d, u64 iova, u64 len)
@@ -412,6 +484,7 @@ void pt_set_dirty_range(const struct pt_domain *d, u64 iova, u64 len)
 			s = (s | ((1ULL << d->granule_shift) - 1)) + 1;
 			continue;
 		}
+		pt_path_set_accessed(d, s, r.lvl, PT_PSC_MISS);
 		pt_leaf_set_dirty(d, r.first);
 		s = r.iova + r.size;
 	}

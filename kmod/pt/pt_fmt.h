@@ -226,6 +226,33 @@ static __always_inline bool pt_e_accessed(enum pt_format F, u64 e)
 }
 
 /*
+ * The accessed bit of a table (non-leaf) entry, set by the IOMMU in every
+ * paging-structure entry its page walk reads from memory; 0 if the format
+ * has none (README "The page-table core", non-leaf accessed bits):
+ *  - VT-d second stage with SSADE: A, bit 8, in every second-stage
+ *    paging-structure entry used (as EPT with A/D enabled does);
+ *  - AMD v1: the PDE's A, bit 5 (HA in the PTE);
+ *  - mock: AMD's layout, bit 5;
+ *  - ARM LPAE: table descriptors have no AF (AF exists only in block and
+ *    page descriptors), so no pruning.
+ * Map creates table entries with it clear (as the drivers do); split
+ * creates them with it set, since the new leaves inherit A/D.
+ */
+static __always_inline u64 pt_table_accessed_bit(enum pt_format F)
+{
+	switch (F) {
+	case PT_FMT_AMDV1:
+		return AMDV1_HA;
+	case PT_FMT_VTDSS:
+		return VTDSS_A;
+	case PT_FMT_ARMV8:
+		return 0;
+	default:
+		return MOCK_HA;
+	}
+}
+
+/*
  * @e with the dirty state set.  ARM can only make a DBM (writable) entry
  * dirty: returns -EACCES for a read-only one.
  */

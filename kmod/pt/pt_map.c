@@ -330,7 +330,9 @@ static u64 *pt_split_build(struct pt_split_ctx *s, unsigned int lvl, u64 pa)
 			s->ntables -= pt_free_subtree(s->d, t, lvl);
 			return NULL;
 		}
-		t[i] = pt_e_mk_table(F, lvl, pt_pa(child));
+		/* accessed: the new leaves below inherit A/D (pruning) */
+		t[i] = pt_e_mk_table(F, lvl, pt_pa(child)) |
+		       pt_table_accessed_bit(F);
 	}
 	return t;
 }
@@ -443,8 +445,14 @@ int pt_split_leaf(struct pt_domain *d, u64 iova, u64 new_size)
 	for (k = 0; k < r.nrep; k++) {
 		u64 *sub = scratch ? pt_va(scratch[k]) : one;
 
+		/*
+		 * Table entry created accessed: the leaves below inherit the
+		 * old leaf's A/D, and a pruning harvest (PT_DIRTY_PRUNE) must
+		 * not skip a subtree that can hold a dirty leaf.
+		 */
 		old_or |= pt_xchg64(&r.first[k],
-				    pt_e_mk_table(F, r.lvl, pt_pa(sub)));
+				    pt_e_mk_table(F, r.lvl, pt_pa(sub)) |
+				    pt_table_accessed_bit(F));
 	}
 	d->nr_tables += s.ntables;
 

@@ -31,6 +31,8 @@ int pt_check_range(const struct pt_domain *d, u64 iova, u64 len);
 void pt_leaf_info(const struct pt_domain *d, const struct pt_leafref *r,
 		  struct pt_xlate *x);
 int pt_leaf_set_dirty(const struct pt_domain *d, u64 *ptep);
+void pt_path_set_accessed(const struct pt_domain *d, u64 iova,
+			  unsigned int leaf_lvl, unsigned int psc_lvl);
 u64 pt_free_subtree(const struct pt_domain *d, u64 *table, unsigned int lvl);
 bool pt_table_empty(const struct pt_domain *d, const u64 *table);
 

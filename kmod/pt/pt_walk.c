@@ -82,6 +82,9 @@
  *    harvest sees.
  * So a write is either inside a span this harvest reports, or leaves
  * the entry dirty for the next one: nothing dirty goes unreported.
+ *
+ * Pruning (PT_DIRTY_PRUNE), the walk that skips subtrees whose non-leaf
+ * accessed bit is clear, and why it loses nothing: pt_walk_prune.h.
  */
 #include "pt_priv.h"
 
@@ -93,6 +96,7 @@ struct pt_walk {
 	u64 lo;			/* the part the table walk covers */
 	u64 hi;
 	bool clear;
+	bool prune;		/* PT_DIRTY_PRUNE on a format with table A */
 	u64 run_s, run_e;	/* pending dirty run, empty if equal */
 	u64 clr_s, clr_e;	/* pending cleared run */
 	struct pt_dirty_stats st;
@@ -214,8 +218,8 @@ static __always_inline int pt_walk_dirty_leaf(enum pt_format F,
 		 * again); this leaf is in no run: nobody will be told about
 		 * it, so it must be dirty again too.
 		 */
-		if (clear)
-			pt_leaf_set_dirty(w->d, &t[first]);
+		if (clear)	/* with the path's non-leaf A, see pt_walk_prune.h */
+			pt_set_dirty_range(w->d, ls, le - ls);
 		return ret;
 	}
 	if (clear)
@@ -321,9 +325,8 @@ static __always_inline int pt_walk_dirty_line(enum pt_format F,
 			 */
 			w->st.dirty_leaves++;
 			w->st.dirty_bytes += len / 8;
-			if (w->clear)
-				for (k = 0; k < 8; k++)
-					pt_leaf_set_dirty(w->d, &t[k]);
+			if (w->clear)	/* and the path's A, see pt_walk_prune.h */
+				pt_set_dirty_range(w->d, s, len);
 			return ret;
 		}
 		w->run_s = s;
@@ -579,6 +582,8 @@ static __always_inline int pt_walk_upper(enum pt_format F, struct pt_walk *w,
 	return 0;
 }
 
+#include "pt_walk_prune.h"
+
 /*
  * One instance per format.  The recursion for levels >= 3 goes through
  * a direct call to the same instance (@down), never through a pointer
@@ -590,12 +595,20 @@ static int pt_walk_upper_##name(struct pt_walk *w, u64 *t,		\
 {									\
 	return pt_walk_upper(F, w, t, lvl, tbase, pt_walk_upper_##name);\
 }									\
+static int pt_walk_prune_##name(struct pt_walk *w, u64 *t,		\
+				unsigned int lvl, u64 tbase)		\
+{									\
+	return pt_walk_prune_table(F, w, t, lvl, tbase,			\
+				   pt_walk_prune_##name);		\
+}									\
 static noinline int pt_walk_top_##name(struct pt_walk *w)		\
 {									\
 	const struct pt_domain *d = w->d;				\
 	unsigned int top = d->levels - 1;				\
 									\
 	w->st.tables++;							\
+	if (w->prune && top > 0)					\
+		return pt_walk_prune_##name(w, d->root, top, 0);	\
 	if (top == 0)							\
 		return pt_walk_leaf_table(F, w, d->root, 0,		\
 			pt_idx_lo(pt_lvl_shift(F, 0), 0, w->lo),	\
@@ -693,6 +706,9 @@ void pt_dirty_stats_add(struct pt_dirty_stats *to,
 	to->runs += s->runs;
 	to->cleared_leaves += s->cleared_leaves;
 	to->kept_straddling += s->kept_straddling;
+	to->pruned += s->pruned;
+	to->table_a_cleared += s->table_a_cleared;
+	to->psc_invals += s->psc_invals;
 	if (s->clear_start >= s->clear_end)
 		return;
 	if (to->clear_start >= to->clear_end) {
@@ -711,8 +727,12 @@ void pt_dirty_stats_add(struct pt_dirty_stats *to,
  * @d: domain
  * @iova: start of the range, granule aligned
  * @len: length, granule multiple
- * @flags: PT_DIRTY_NO_CLEAR to report without clearing
- * @sink: where dirty runs go (may be NULL to only count or only clear)
+ * @flags: PT_DIRTY_NO_CLEAR to report without clearing; PT_DIRTY_PRUNE to
+ *	skip subtrees whose non-leaf A is clear and clear it on the ones
+ *	walked (see pt_walk_prune.h; needs sink->table_a_cleared
+ *	unless NO_CLEAR; no effect on ARM, whose tables have no A)
+ * @sink: where dirty runs go (may be NULL to only count or only clear;
+ *	not with PT_DIRTY_PRUNE without NO_CLEAR)
  * @stats: optional; counters are added to
  *
  * Every dirty leaf overlapping the range is reported over its whole span
@@ -722,7 +742,8 @@ void pt_dirty_stats_add(struct pt_dirty_stats *to,
  * invalidate the IOTLB for the cleared ranges before treating the
  * harvest as complete (see the comment at the top of this file).
  *
- * Return: 0; a range error (pt_check_range), -EINVAL bad @flags; or the
+ * Return: 0; a range error (pt_check_range), -EINVAL bad @flags (or
+ * PT_DIRTY_PRUNE clearing without sink->table_a_cleared); or the
  * first error from the bitmap or sink->run, after which the walk stops
  * and every leaf it cleared but did not deliver is dirty again.
  */
@@ -743,8 +764,12 @@ int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 	ret = pt_check_range(d, iova, len);
 	if (ret)
 		return ret;
-	if (flags & ~PT_DIRTY_NO_CLEAR)
+	if (flags & ~(PT_DIRTY_NO_CLEAR | PT_DIRTY_PRUNE))
 		return -EINVAL;
+	if ((flags & PT_DIRTY_PRUNE) && w.clear &&
+	    (!sink || !sink->table_a_cleared))
+		return -EINVAL;
+	w.prune = (flags & PT_DIRTY_PRUNE) && pt_table_accessed_bit(d->fmt);
 
 	ret = pt_walk_range(&w);
 	if (!ret)

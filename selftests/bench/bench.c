@@ -27,7 +27,7 @@
  * cross-checked: bitmaps and counts must agree with the pattern.
  *
  * Usage: pt_bench [--quick] [--json FILE] [--reps N] [--only SUBSTR]
- *                 [--threads N]
+ *                 [--threads N] [--prune-only] [--psc-inval-ns NS]
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -38,6 +38,7 @@
 
 #include "pt_fmt.h"
 #include "bench.h"
+#include "bench_prune.h"
 
 #define SEED		0x9e3779b97f4a7c15ULL
 #define BASE_IOVA	(1ULL << 40)		/* 1 TiB */
@@ -47,6 +48,9 @@ static int opt_reps;
 static unsigned int opt_threads = 2;
 static const char *opt_only;
 static const char *opt_json;
+static int opt_prune_only;
+static double opt_psc_inval_ns = 2000;
+static struct bench_prune_result prune_res;
 static int failures;
 
 /* ---------------------------------------------------------------- */
@@ -942,6 +946,22 @@ static void targets(void)
 	}
 	target("bitmap writer, fully dirty 2M runs", g2 > 0, g2, "Gbit/s",
 	       10, true);
+	for (i = 0; i < BENCH_PRUNE_VARIANTS; i++) {
+		const struct bench_prune_variant *v = &prune_res.v[i];
+		char name[96];
+
+		snprintf(name, sizeof(name),
+			 "prune 1 TiB 4K, 1%% of 2M regions x %u pages: vs full",
+			 v->pages_per_region);
+		target(name, prune_res.ran && prune_res.leaves == 256u << 20,
+		       v->prune_s > 0 ? v->full_s / v->prune_s : 0, "x", 20,
+		       true);
+		snprintf(name, sizeof(name),
+			 "prune 1 TiB 4K, 1%% of 2M regions x %u pages: missed",
+			 v->pages_per_region);
+		target(name, prune_res.ran && prune_res.leaves == 256u << 20,
+		       v->missed_prune + v->missed_full, "pages", 1, false);
+	}
 	target("bitmap writer, fully dirty 1G runs", g1 > 0, g1, "Gbit/s",
 	       10, true);
 }
@@ -965,6 +985,12 @@ static void write_json(void)
 		j_bitmap.s ? j_bitmap.s : "");
 	fprintf(f, "  \"targets\": [%s\n  ],\n",
 		j_targets.s ? j_targets.s : "");
+	if (prune_res.ran) {
+		static char pj[4096];
+
+		bench_prune_json(&prune_res, pj, sizeof(pj));
+		fprintf(f, "  \"prune\": %s,\n", pj);
+	}
 	fprintf(f, "  \"failures\": %d\n}\n", failures + sh->failures);
 	fclose(f);
 	printf("\nwrote %s\n", opt_json);
@@ -980,14 +1006,22 @@ int main(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "prune-only", no_argument, NULL, 'P' },
+		{ "psc-inval-ns", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const unsigned int *pcts;
 	int npcts, o, f;
 	double t0 = bench_now();
 
-	while ((o = getopt_long(argc, argv, "qj:r:o:t:", lopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "qj:r:o:t:PI:", lopts, NULL)) != -1) {
 		switch (o) {
+		case 'P':
+			opt_prune_only = 1;
+			break;
+		case 'I':
+			opt_psc_inval_ns = atof(optarg);
+			break;
 		case 'q':
 			opt_quick = 1;
 			break;
@@ -1006,7 +1040,7 @@ int main(int argc, char **argv)
 				opt_threads = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [--quick] [--json FILE] [--reps N] [--only fmt/leaf/leaves] [--threads N]\n",
+			fprintf(stderr, "usage: %s [--quick] [--json FILE] [--reps N] [--only fmt/leaf/leaves] [--threads N] [--prune-only] [--psc-inval-ns NS]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1023,6 +1057,8 @@ int main(int argc, char **argv)
 	pcts = opt_quick ? quick_pcts : all_pcts;
 	npcts = opt_quick ? 2 : 4;
 
+	if (opt_prune_only)
+		goto prune;
 	bench_bitmap();
 
 	printf("\nHarvest: pt_read_and_clear_dirty (clear mode, into a bitmap at the format granule), best of N, every run cold\n"
@@ -1072,6 +1108,16 @@ int main(int argc, char **argv)
 		}
 	}
 
+prune:
+	/* the pruning case (bench_prune.c): 1 TiB, or 64 GiB when quick */
+	if (!opt_only || !strcmp(opt_only, "prune")) {
+		if (bench_prune(opt_quick ? 16u << 20 : 256u << 20,
+				opt_reps ? opt_reps : 3, opt_psc_inval_ns,
+				&prune_res))
+			failures++;
+		else
+			bench_prune_print(&prune_res);
+	}
 	targets();
 	write_json();
 	failures += sh->failures;

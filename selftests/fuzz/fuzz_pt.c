@@ -579,6 +579,13 @@ static void cmp_runs(const char *what, const struct run *a, u64 na,
 			    (unsigned long long)b[i].len);
 }
 
+static void fuzz_noop_a_cleared(void *arg, u64 iova, u64 len)
+{
+	(void)arg;
+	(void)iova;
+	(void)len;
+}
+
 static void op_harvest(struct ctx *c, struct in *in)
 {
 	u64 iova, len;
@@ -633,7 +640,15 @@ static void op_harvest(struct ctx *c, struct in *in)
 		sa.cleared = sb.cleared = NULL;
 	memset(&sta, 0, sizeof(sta));
 	memset(&stb, 0, sizeof(stb));
-	ra = pt_read_and_clear_dirty(&c->d, iova, len, flags, &sa, &sta);
+	/*
+	 * Pruning (PT_DIRTY_PRUNE) must report exactly what the model's full
+	 * walk reports, whatever came before (maps, splits, failed runs).
+	 */
+	if (b2 & 8)
+		sa.table_a_cleared = fuzz_noop_a_cleared;
+	ra = pt_read_and_clear_dirty(&c->d, iova, len,
+				     flags | (b2 & 8 ? PT_DIRTY_PRUNE : 0),
+				     &sa, &sta);
 	rb = rm_read_and_clear_dirty(&c->m, iova, len, flags, &sb, &stb);
 	st_count(ST_HARVEST, ra);
 	if (stb.dirty_leaves)

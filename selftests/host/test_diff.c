@@ -27,7 +27,7 @@ struct diff {
 	u64 big;		/* 2 MiB (1 MiB mock) */
 	struct region reg[3];
 	u64 op;
-	u64 nharvest, ndirty, nenomem, nsplit;
+	u64 nharvest, ndirty, nenomem, nsplit, npruned;
 	struct run recent[64];	/* recently mapped ranges */
 };
 
@@ -241,6 +241,13 @@ static void do_access(struct diff *df, int kind)
 		       (unsigned long long)xb.pa, xb.prot, xb.dirty);
 }
 
+static void diff_noop_a_cleared(void *arg, u64 iova, u64 len)
+{
+	(void)arg;
+	(void)iova;
+	(void)len;
+}
+
 static void do_harvest(struct diff *df)
 {
 	const struct region *r;
@@ -267,8 +274,17 @@ static void do_harvest(struct diff *df)
 	}
 	sa = runlog_sink(&la);
 	sb = runlog_sink(&lb);
-	a = pt_read_and_clear_dirty(&df->d, iova, len, flags, &sa, &ta);
+	/*
+	 * Every other harvest prunes (PT_DIRTY_PRUNE, chosen without drawing
+	 * from the RNG so the operation sequence stays the same): it must
+	 * report exactly what the model's full walk does.
+	 */
+	sa.table_a_cleared = diff_noop_a_cleared;
+	a = pt_read_and_clear_dirty(&df->d, iova, len, flags |
+				    (df->nharvest & 1 ? PT_DIRTY_PRUNE : 0),
+				    &sa, &ta);
 	b = rm_read_and_clear_dirty(&df->m, iova, len, flags, &sb, &tb);
+	df->npruned += ta.pruned;
 	df->nharvest++;
 	df->ndirty += la.nruns;
 	if (a != b)
@@ -449,10 +465,11 @@ static void run_diff(enum pt_format fmt, unsigned int va_bits, u64 seed,
 			compare_leaves(&df);
 	}
 	compare_leaves(&df);
-	th_diag("%s: %llu ops, %llu harvests, %llu runs, %llu splits, "
-		"%llu ENOMEM, %llu tables, %llu MiB mapped",
+	th_diag("%s: %llu ops, %llu harvests (%llu subtrees pruned), %llu "
+		"runs, %llu splits, %llu ENOMEM, %llu tables, %llu MiB mapped",
 		pt_format_name(fmt), (unsigned long long)nops,
 		(unsigned long long)df.nharvest,
+		(unsigned long long)df.npruned,
 		(unsigned long long)df.ndirty, (unsigned long long)df.nsplit,
 		(unsigned long long)df.nenomem,
 		(unsigned long long)df.d.nr_tables,
