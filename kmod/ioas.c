@@ -31,8 +31,14 @@
  * the range (hwpt flush), so an emulated device can never DMA into a page
  * that was given back, and after the rwsem is released.
  *
+ * IOMMU_OPTION_HUGE_PAGES (iodirty_option_ioctl()) is per IOAS: off, every
+ * area is mapped into the domains one CPU page per pt_map() call, so no
+ * leaf spans two pages (what the 7.x kselftest relies on to get 4 KiB
+ * leaves from the iommupt mock), and the IOVA alignment is PAGE_SIZE.
+ *
  * Locking: ioas->rwsem for write around any change of @areas or of the
- * domains' structure; callers hold the context lock (see object.c).
+ * domains' structure (and of disable_large_pages); callers hold the
+ * context lock (see object.c).
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
