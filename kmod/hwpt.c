@@ -117,7 +117,7 @@ iodirty_hwpt_alloc_layout(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
 	ret = -EINVAL;
 	list_for_each_entry(a, &ioas->areas, node)
 		if (a->iova < start || a->iova + a->length - 1 > last ||
-		    (a->iova | a->length) & amask)
+		    (a->iova | a->length | a->offset) & amask)
 			goto err_unlock;
 	ret = iodirty_ioas_fill_domain(ioas, &hwpt->pt);
 	if (ret) {
