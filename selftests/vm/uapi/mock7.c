@@ -402,6 +402,7 @@ TEST_F(mock7, pasid_attach_detach)
 	max_pasid = info.out_max_pasid_log2;
 	ASSERT_EQ(MOCK_PASID_WIDTH, max_pasid);
 	info.dev_id = self->idev;
+	info.data_len = 0;	/* the first call set it to the data's size */
 	ASSERT_EQ(0, iod_ioctl(self->fd, IOMMU_GET_HW_INFO, &info));
 	ASSERT_EQ(0, info.out_max_pasid_log2);
 
