@@ -340,7 +340,9 @@ int iodirty_get_hw_info_ioctl(struct iodirty_ucmd *ucmd)
 			return -EFAULT;
 	}
 	cmd->data_len = len;
-	cmd->out_max_pasid_log2 = 0;
+	/* a PASID-capable mock reports its width, as upstream's mock does */
+	cmd->out_max_pasid_log2 = dev->model == IODIRTY_MODEL_MOCK &&
+		(dev->mock_flags & MOCK_FLAGS_DEVICE_PASID) ? MOCK_PASID_WIDTH : 0;
 	cmd->out_capabilities = dev->dirty_capable ? IOMMU_HW_CAP_DIRTY_TRACKING : 0;
 	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -73,22 +73,13 @@ struct iodirty_hwpt *iodirty_domain_lookup(u32 gid)
 /* Largest user bitmap one harvest maps: 1 GiB of bits = 32 TiB at 4 KiB. */
 #define IODIRTY_BITMAP_MAX	SZ_1G
 
-static void ioas_update_alignment(struct iodirty_ioas *ioas)
-{
-	struct iodirty_hwpt *hwpt;
-	u64 align = 1;
-
-	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node)
-		align = max_t(u64, align, 1ULL << hwpt->pt.granule_shift);
-	ioas->iova_alignment = align;
-}
-
 /**
- * iodirty_hwpt_alloc - create a domain for @dev's IOMMU on @ioas
+ * iodirty_hwpt_alloc_layout - create a domain for @dev's IOMMU on @ioas
  * @ictx: the context (lock held)
  * @ioas: the IOAS to mirror
- * @dev: the device whose IOMMU model and leaf sizes the domain uses
+ * @dev: the device whose IOMMU model the domain uses
  * @dirty: allocate with dirty tracking support (dirty_ops)
+ * @layout: the page table to use, or NULL for the device's defaults
  *
  * The new HWPT is unpublished; the caller finalizes or destroys it.
  *
@@ -96,13 +87,14 @@ static void ioas_update_alignment(struct iodirty_ioas *ioas)
  * IOMMU cannot track; -EINVAL existing mappings do not fit the domain
  * (aperture, alignment); -ENOMEM.
  */
-struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
-					struct iodirty_ioas *ioas,
-					struct iodirty_device *dev, bool dirty)
+struct iodirty_hwpt *
+iodirty_hwpt_alloc_layout(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
+			  struct iodirty_device *dev, bool dirty,
+			  const struct iodirty_hwpt_layout *layout)
 {
 	struct iodirty_hwpt *hwpt;
 	struct iodirty_area *a;
-	u64 start, last;
+	u64 start, last, amask;
 	int ret;
 
 	if (dirty && !dev->dirty_capable)
@@ -120,17 +112,22 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 		       GFP_KERNEL);
 	if (ret)
 		goto err_obj;
-	ret = pt_domain_init(&hwpt->pt, iodirty_model_format(dev->model),
+	ret = pt_domain_init(&hwpt->pt, layout ? layout->fmt :
+			     iodirty_model_format(dev->model),
 			     dev->model == IODIRTY_MODEL_MOCK ? 32 : 48,
-			     dev->pgsize_bitmap);
+			     layout ? layout->pgsize_bitmap : dev->pgsize_bitmap);
 	if (ret)
 		goto err_gid;
+	hwpt->iova_align = max_t(u64, layout ? layout->iova_align : 1,
+				 1ULL << hwpt->pt.granule_shift);
+	amask = hwpt->iova_align - 1;
 
 	down_write(&ioas->rwsem);
 	iodirty_hwpt_aperture(dev->model, hwpt->pt.va_bits, &start, &last);
 	ret = -EINVAL;
 	list_for_each_entry(a, &ioas->areas, node)
-		if (a->iova < start || a->iova + a->length - 1 > last)
+		if (a->iova < start || a->iova + a->length - 1 > last ||
+		    (a->iova | a->length | a->offset) & amask)
 			goto err_unlock;
 	ret = iodirty_ioas_fill_domain(ioas, &hwpt->pt);
 	if (ret) {
@@ -138,7 +135,7 @@ struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 		goto err_unlock;
 	}
 	list_add_tail(&hwpt->ioas_node, &ioas->hwpts);
-	ioas_update_alignment(ioas);
+	iodirty_ioas_update_alignment(ioas);
 	up_write(&ioas->rwsem);
 	refcount_inc(&ioas->obj.users);
 	xa_store(&iodirty_domains, hwpt->gid, hwpt, GFP_KERNEL);
@@ -155,6 +152,22 @@ err_obj:
 }
 
 /**
+ * iodirty_hwpt_alloc - create a domain with @dev's default page table
+ * @ictx: the context (lock held)
+ * @ioas: the IOAS to mirror
+ * @dev: the device whose IOMMU model and leaf sizes the domain uses
+ * @dirty: allocate with dirty tracking support (dirty_ops)
+ *
+ * Return: as iodirty_hwpt_alloc_layout().
+ */
+struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
+					struct iodirty_ioas *ioas,
+					struct iodirty_device *dev, bool dirty)
+{
+	return iodirty_hwpt_alloc_layout(ictx, ioas, dev, dirty, NULL);
+}
+
+/**
  * iodirty_hwpt_destroy - take a domain off its IOAS and free its table
  * @hwpt: a HWPT with no devices attached
  */
@@ -167,7 +180,7 @@ void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt)
 	xa_erase(&iodirty_domains, hwpt->gid);
 	down_write(&ioas->rwsem);
 	list_del(&hwpt->ioas_node);
-	ioas_update_alignment(ioas);
+	iodirty_ioas_update_alignment(ioas);
 	up_write(&ioas->rwsem);
 	pt_domain_destroy(&hwpt->pt);
 	iodirty_oracle_destroy(hwpt);
@@ -436,21 +449,33 @@ int iodirty_batch_flush_range(struct iodirty_flush_batch *b, u64 start, u64 end)
  * @ucmd: struct iommu_hwpt_alloc
  *
  * Allocates a paging domain for @dev_id's IOMMU on IOAS @pt_id, filled with
- * the IOAS's mappings.  No device is attached.
+ * the IOAS's mappings.  No device is attached.  @flags may hold
+ * NEST_PARENT (accepted, no nesting is offered), DIRTY_TRACKING and PASID
+ * (the domain accepts PASID attachments).  @data_type NONE gives the
+ * device's own page table; IOMMU_HWPT_DATA_SELFTEST (mock devices only,
+ * @data_uptr/@data_len a struct iommu_hwpt_selftest, read with the size
+ * rules of every command) picks the 7.x selftest's iommupt mock table
+ * (iodirty_selftest_hwpt_layout()).
  *
- * Return: 0; -EOPNOTSUPP unknown flags, reserved fields, user data, or
- * DIRTY_TRACKING on a device that cannot track; -EINVAL data_type/data_len
- * mismatch, @pt_id not an IOAS, mappings that do not fit; -ENOENT unknown
- * device; -ENOMEM.
+ * Return: 0; -EOPNOTSUPP unknown flags, reserved fields, a data type other
+ * than NONE and SELFTEST, SELFTEST data for a device that is not a mock or
+ * with an unknown pagetable_type, or DIRTY_TRACKING on a device that
+ * cannot track; -EINVAL data_type/data_len mismatch, SELFTEST data shorter
+ * than its first field, @pt_id not an IOAS, mappings that do not fit;
+ * -E2BIG SELFTEST data longer than the kernel's with a non-zero tail;
+ * -EFAULT unreadable data; -ENOENT unknown device; -ENOMEM.
  */
 int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
 	const u32 known = IOMMU_HWPT_ALLOC_NEST_PARENT |
-			  IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+			  IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+			  IOMMU_HWPT_ALLOC_PASID;
+	struct iodirty_hwpt_layout layout;
 	struct iodirty_device *dev;
 	struct iodirty_hwpt *hwpt;
 	struct iodirty_ioas *ioas;
+	bool selftest;
 	int ret;
 
 	if (cmd->__reserved || cmd->__reserved2)
@@ -464,13 +489,23 @@ int iodirty_hwpt_alloc_ioctl(struct iodirty_ucmd *ucmd)
 	ioas = iodirty_ioas_get(ucmd->ictx, cmd->pt_id);
 	if (IS_ERR(ioas))
 		return -EINVAL;	/* iommufd maps a bad pt_id to EINVAL */
-	if (cmd->flags & ~known || cmd->data_type != IOMMU_HWPT_DATA_NONE)
+	selftest = cmd->data_type == IOMMU_HWPT_DATA_SELFTEST;
+	if (cmd->flags & ~known ||
+	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !selftest))
 		return -EOPNOTSUPP;
+	if (selftest) {
+		ret = iodirty_selftest_hwpt_layout(dev, cmd->data_uptr,
+						   cmd->data_len, &layout);
+		if (ret)
+			return ret;
+	}
 
-	hwpt = iodirty_hwpt_alloc(ucmd->ictx, ioas, dev,
-				  cmd->flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+	hwpt = iodirty_hwpt_alloc_layout(ucmd->ictx, ioas, dev,
+			cmd->flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+			selftest ? &layout : NULL);
 	if (IS_ERR(hwpt))
 		return PTR_ERR(hwpt);
+	hwpt->pasid_compat = cmd->flags & IOMMU_HWPT_ALLOC_PASID;
 	cmd->out_hwpt_id = hwpt->obj.id;
 	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret) {

@@ -31,8 +31,14 @@
  * the range (hwpt flush), so an emulated device can never DMA into a page
  * that was given back, and after the rwsem is released.
  *
+ * IOMMU_OPTION_HUGE_PAGES (iodirty_option_ioctl()) is per IOAS: off, every
+ * area is mapped into the domains one CPU page per pt_map() call, so no
+ * leaf spans two pages (what the 7.x kselftest relies on to get 4 KiB
+ * leaves from the iommupt mock), and the IOVA alignment is PAGE_SIZE.
+ *
  * Locking: ioas->rwsem for write around any change of @areas or of the
- * domains' structure; callers hold the context lock (see object.c).
+ * domains' structure (and of disable_large_pages); callers hold the
+ * context lock (see object.c).
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -135,7 +141,13 @@ void iodirty_ioas_limits(struct iodirty_ioas *ioas, u64 *start, u64 *last)
 	}
 }
 
-static int area_map_domain(struct iodirty_area *a, struct pt_domain *d)
+/*
+ * Map @a into domain @d.  @small (IOMMU_OPTION_HUGE_PAGES off): one
+ * pt_map() per CPU page, so no leaf spans two pages, as iommufd's
+ * batch_iommu_map_small() does.
+ */
+static int area_map_domain(struct iodirty_area *a, struct pt_domain *d,
+			   bool small)
 {
 	u64 iova = a->iova, left = a->length, off = a->offset;
 	unsigned long i = 0;
@@ -153,7 +165,7 @@ static int area_map_domain(struct iodirty_area *a, struct pt_domain *d)
 		u64 pa = page_to_phys(iodirty_area_page(a, i)) + off;
 		u64 run = min_t(u64, PAGE_SIZE - off, left);
 
-		for (i++; run < left &&
+		for (i++; !small && run < left &&
 		     page_to_phys(iodirty_area_page(a, i)) == pa + run; i++)
 			run += min_t(u64, PAGE_SIZE, left - run);
 		cond_resched();
@@ -183,7 +195,7 @@ int iodirty_ioas_fill_domain(struct iodirty_ioas *ioas, struct pt_domain *d)
 	int ret;
 
 	list_for_each_entry(a, &ioas->areas, node) {
-		ret = area_map_domain(a, d);
+		ret = area_map_domain(a, d, ioas->disable_large_pages);
 		if (ret)
 			goto err_unmap;
 	}
@@ -416,7 +428,7 @@ static int iodirty_ioas_add_area(struct iodirty_ctx *ictx,
 	if (ret)
 		return ret;
 	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node) {
-		ret = area_map_domain(a, &hwpt->pt);
+		ret = area_map_domain(a, &hwpt->pt, ioas->disable_large_pages);
 		if (ret) {
 			failed = hwpt;
 			goto err_unmap;
@@ -433,6 +445,100 @@ err_unmap:
 	}
 	/* pt errors that are the caller's fault become the UAPI's EINVAL */
 	return ret == -ENOMEM ? -ENOMEM : -EINVAL;
+}
+
+/**
+ * iodirty_ioas_update_alignment - recompute the IOAS's IOVA alignment
+ * @ioas: the IOAS (rwsem held for write)
+ *
+ * The largest alignment any domain imposes (iodirty_hwpt.iova_align), and
+ * PAGE_SIZE while huge pages are off (a mapping is split at CPU pages).
+ */
+void iodirty_ioas_update_alignment(struct iodirty_ioas *ioas)
+{
+	struct iodirty_hwpt *hwpt;
+	u64 align = ioas->disable_large_pages ? PAGE_SIZE : 1;
+
+	list_for_each_entry(hwpt, &ioas->hwpts, ioas_node)
+		align = max_t(u64, align, hwpt->iova_align);
+	ioas->iova_alignment = align;
+}
+
+/*
+ * IOMMU_OPTION_HUGE_PAGES of an IOAS, with iommufd's rules
+ * (iopt_disable_large_pages()): turning huge pages off is refused while
+ * the IOAS has domains *and* mappings (the domains' existing leaves would
+ * not change), and while a mapping is not PAGE_SIZE aligned (the new
+ * alignment would not hold).
+ */
+static int ioas_option_huge_pages(struct iommu_option *cmd,
+				  struct iodirty_ioas *ioas)
+{
+	struct iodirty_area *a;
+	int ret = 0;
+
+	if (cmd->op == IOMMU_OPTION_OP_GET) {
+		cmd->val64 = !READ_ONCE(ioas->disable_large_pages);
+		return 0;
+	}
+	if (cmd->op != IOMMU_OPTION_OP_SET)
+		return -EOPNOTSUPP;
+	if (cmd->val64 > 1)
+		return -EINVAL;
+	down_write(&ioas->rwsem);
+	if (cmd->val64 == 0 && !ioas->disable_large_pages) {
+		if (!list_empty(&ioas->hwpts) && !list_empty(&ioas->areas)) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+		list_for_each_entry(a, &ioas->areas, node) {
+			if ((a->iova | a->length | a->offset) & ~PAGE_MASK) {
+				ret = -EADDRINUSE;
+				goto out_unlock;
+			}
+		}
+	}
+	WRITE_ONCE(ioas->disable_large_pages, !cmd->val64);
+	iodirty_ioas_update_alignment(ioas);
+out_unlock:
+	up_write(&ioas->rwsem);
+	return ret;
+}
+
+/**
+ * iodirty_option_ioctl - IOMMU_OPTION
+ * @ucmd: struct iommu_option
+ *
+ * Only IOMMU_OPTION_HUGE_PAGES is implemented (per IOAS, @object_id):
+ * GET returns 1 (huge pages allowed, the default) or 0; SET 0 makes later
+ * mappings into the IOAS's domains use leaves of at most PAGE_SIZE and
+ * raises its IOVA alignment to PAGE_SIZE; SET 1 allows larger leaves
+ * again for mappings made afterwards.  The answer (@val64) is written back.
+ *
+ * Return: 0; -EOPNOTSUPP non-zero reserved field, an unknown option (and
+ * IOMMU_OPTION_RLIMIT_MODE: iodirty always charges the caller's user and
+ * mm) or op; -ENOENT @object_id is not an IOAS; -EINVAL a value other than
+ * 0 or 1, or huge pages turned off while the IOAS has domains and
+ * mappings; -EADDRINUSE off while a mapping is not PAGE_SIZE aligned;
+ * -EFAULT.
+ */
+int iodirty_option_ioctl(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->option_id != IOMMU_OPTION_HUGE_PAGES)
+		return -EOPNOTSUPP;
+	ioas = iodirty_ioas_get(ucmd->ictx, cmd->object_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	ret = ioas_option_huge_pages(cmd, ioas);
+	if (ret)
+		return ret;
+	return iodirty_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 /**

@@ -147,7 +147,12 @@ struct iodirty_area {
  *	held for write by MAP/UNMAP/attach, for read by harvests and DMA
  * @areas: struct iodirty_area, sorted, non-overlapping
  * @hwpts: struct iodirty_hwpt whose domains mirror @areas
- * @iova_alignment: the largest granule among the domains (1 if none)
+ * @iova_alignment: the largest IOVA alignment among the domains
+ *	(iodirty_hwpt.iova_align), at least PAGE_SIZE when
+ *	@disable_large_pages (1 if neither)
+ * @disable_large_pages: IOMMU_OPTION_HUGE_PAGES is 0: areas are mapped
+ *	into the domains one CPU page at a time, so no leaf is larger than
+ *	PAGE_SIZE (written under @rwsem for write)
  * @ictx: the owning context (for memlock accounting)
  */
 struct iodirty_ioas {
@@ -157,12 +162,15 @@ struct iodirty_ioas {
 	struct list_head areas;
 	struct list_head hwpts;
 	u64 iova_alignment;
+	bool disable_large_pages;
 };
 
 int iodirty_ioas_alloc_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_map_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_unmap_ioctl(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_iova_ranges_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_option_ioctl(struct iodirty_ucmd *ucmd);
+void iodirty_ioas_update_alignment(struct iodirty_ioas *ioas);
 void iodirty_ioas_destroy(struct iodirty_ioas *ioas);
 int iodirty_ioas_fill_domain(struct iodirty_ioas *ioas, struct pt_domain *d);
 bool iodirty_ioas_covers(struct iodirty_ioas *ioas, u64 iova, u64 length);
@@ -291,6 +299,9 @@ struct iodirty_device {
  * @model: format family (enum iodirty_model)
  * @auto_domain: created by attaching a device to an IOAS; destroyed with
  *	its last device
+ * @iova_align: the IOVA alignment the domain imposes on its IOAS: its
+ *	granule, or more when its smallest leaf is larger (MOCK_IOMMUPT_HUGE)
+ * @pasid_compat: allocated with IOMMU_HWPT_ALLOC_PASID: PASIDs may attach
  * @dirty_ops: allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
  * @dirty_tracking: tracking currently enabled
  * @devices: attached struct iodirty_device
@@ -325,6 +336,8 @@ struct iodirty_hwpt {
 	struct pt_domain pt;
 	enum iodirty_model model;
 	bool auto_domain;
+	u64 iova_align;
+	bool pasid_compat;
 	bool dirty_ops;
 	bool dirty_tracking;
 	struct list_head devices;
@@ -408,9 +421,29 @@ void iodirty_device_detach(struct iodirty_ctx *ictx, struct iodirty_device *dev)
 void iodirty_device_destroy(struct iodirty_device *dev);
 int iodirty_get_hw_info_ioctl(struct iodirty_ucmd *ucmd);
 
+/**
+ * struct iodirty_hwpt_layout - the page table a HWPT_ALLOC asked for
+ * @fmt: page-table format
+ * @pgsize_bitmap: leaf sizes (a subset of the format's, with its granule)
+ * @iova_align: IOVA alignment the domain imposes (power of two, at least
+ *	the granule); leaves smaller than it are never used
+ *
+ * Without one a domain gets its device's defaults (iodirty_model_format(),
+ * iodirty_device.pgsize_bitmap, the granule).
+ */
+struct iodirty_hwpt_layout {
+	enum pt_format fmt;
+	u64 pgsize_bitmap;
+	u64 iova_align;
+};
+
 struct iodirty_hwpt *iodirty_hwpt_alloc(struct iodirty_ctx *ictx,
 					struct iodirty_ioas *ioas,
 					struct iodirty_device *dev, bool dirty);
+struct iodirty_hwpt *
+iodirty_hwpt_alloc_layout(struct iodirty_ctx *ictx, struct iodirty_ioas *ioas,
+			  struct iodirty_device *dev, bool dirty,
+			  const struct iodirty_hwpt_layout *layout);
 void iodirty_hwpt_destroy(struct iodirty_hwpt *hwpt);
 void iodirty_hwpt_flush(struct iodirty_hwpt *hwpt, u64 start, u64 end,
 			enum iodirty_flush_by by);
@@ -516,6 +549,8 @@ static inline struct page *iodirty_area_page(struct iodirty_area *a,
 
 /* selftest.c */
 int iodirty_test_cmd_ioctl(struct iodirty_ucmd *ucmd);
+int iodirty_selftest_hwpt_layout(struct iodirty_device *dev, u64 uptr,
+				 u32 len, struct iodirty_hwpt_layout *layout);
 void iodirty_selftest_destroy(struct iodirty_ctx *ictx,
 			      struct iodirty_object *obj);
 

@@ -97,6 +97,7 @@ union iodirty_ucmd_buffer {
 	struct iommu_ioas_iova_ranges ioas_iova_ranges;
 	struct iommu_ioas_map ioas_map;
 	struct iommu_ioas_unmap ioas_unmap;
+	struct iommu_option option;
 	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
@@ -151,6 +152,8 @@ static const struct iodirty_ioctl_op iodirty_ioctl_ops[] = {
 		 iova),
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iodirty_ioas_unmap_ioctl,
 		 struct iommu_ioas_unmap, length),
+	IOCTL_OP(IOMMU_OPTION, iodirty_option_ioctl, struct iommu_option,
+		 val64),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iodirty_hwpt_alloc_ioctl,
 		 struct iommu_hwpt_alloc, __reserved),
 	IOCTL_OP(IOMMU_GET_HW_INFO, iodirty_get_hw_info_ioctl,

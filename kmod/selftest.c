@@ -1,14 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * IOMMU_TEST_CMD: the subset of iommufd's selftest commands that the
- * upstream dirty-tracking kselftest uses, with Linux 6.12 semantics.
+ * upstream dirty-tracking kselftests use: the 6.12 one, and the 7.x one
+ * (iommupt mock, PASIDs).
  *
  * A selftest object (out_stdev_id) owns one mock device (out_idev_id)
  * attached to an IOAS or HWPT; destroying the selftest object detaches and
  * frees the device.  Mock devices use the core's mock page-table format:
  * 2 KiB IO pages, 1 MiB leaves with MOCK_FLAGS_DEVICE_HUGE_IOVA, aperture
- * [16 MiB, 2 GiB).  DIRTY marks leaves dirty as hardware would, so the
- * harvest path under test is exactly the one real formats use.
+ * [16 MiB, 2 GiB).  A HWPT allocated with IOMMU_HWPT_DATA_SELFTEST gets the
+ * 7.x mock instead (iodirty_selftest_hwpt_layout(): the mockpt format,
+ * AMD v1 page-size-encoded leaves on the same granule).  DIRTY marks
+ * leaves dirty as hardware would, so the harvest path under test is
+ * exactly the one real formats use.
+ *
+ * PASIDs (MOCK_FLAGS_DEVICE_PASID devices): PASID_ATTACH records that a
+ * PASID of the device uses a HWPT allocated with IOMMU_HWPT_ALLOC_PASID
+ * and holds a reference on it (DESTROY of the HWPT is EBUSY meanwhile);
+ * the emulated devices DMA without a PASID, so the attachment is
+ * bookkeeping: it changes no translation and no IOTLB.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -16,10 +26,22 @@
 
 #include "iodirty.h"
 
+/**
+ * struct iodirty_selftest - a selftest object (IODIRTY_OBJ_SELFTEST)
+ * @obj: object header
+ * @dev: the mock device it owns
+ * @pasids: PASID -> struct iodirty_hwpt the PASID is attached to (each
+ *	holds a user reference on the HWPT); context lock held for all uses
+ */
 struct iodirty_selftest {
 	struct iodirty_object obj;
 	struct iodirty_device *dev;
+	struct xarray pasids;
 };
+
+static const u32 mock_dev_flags = MOCK_FLAGS_DEVICE_NO_DIRTY |
+				  MOCK_FLAGS_DEVICE_HUGE_IOVA |
+				  MOCK_FLAGS_DEVICE_PASID;
 
 static int test_mock_domain(struct iodirty_ucmd *ucmd, u32 dev_flags)
 {
@@ -30,11 +52,12 @@ static int test_mock_domain(struct iodirty_ucmd *ucmd, u32 dev_flags)
 	u32 hwpt_id;
 	int ret;
 
-	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA))
+	if (dev_flags & ~mock_dev_flags)
 		return -EINVAL;
 	st = iodirty_obj_alloc(ictx, sizeof(*st), IODIRTY_OBJ_SELFTEST);
 	if (IS_ERR(st))
 		return PTR_ERR(st);
+	xa_init(&st->pasids);
 	dev = iodirty_device_create(ictx, IODIRTY_MODEL_MOCK, dev_flags,
 				    !(dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY), 0);
 	if (IS_ERR(dev)) {
@@ -75,7 +98,12 @@ void iodirty_selftest_destroy(struct iodirty_ctx *ictx,
 {
 	struct iodirty_selftest *st = container_of(obj, struct iodirty_selftest,
 						   obj);
+	struct iodirty_hwpt *hwpt;
+	unsigned long pasid;
 
+	xa_for_each(&st->pasids, pasid, hwpt)
+		refcount_dec(&hwpt->obj.users);
+	xa_destroy(&st->pasids);
 	iodirty_device_detach(ictx, st->dev);
 	iodirty_device_destroy(st->dev);
 	iodirty_obj_abort(ictx, &st->dev->obj);
@@ -143,12 +171,166 @@ out_free:
 	return ret;
 }
 
+static struct iodirty_selftest *selftest_get(struct iodirty_ctx *ictx,
+					     u32 id)
+{
+	struct iodirty_object *obj = iodirty_obj_get(ictx, id,
+						     IODIRTY_OBJ_SELFTEST);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) :
+			     container_of(obj, struct iodirty_selftest, obj);
+}
+
+/*
+ * PASID_ATTACH: as iommufd's iommufd_hwpt_pasid_compat() and the mock
+ * driver require, the device must be PASID capable, the PASID inside its
+ * width and not IOMMU_NO_PASID (0), and both the HWPT and the device's
+ * RID domain allocated with IOMMU_HWPT_ALLOC_PASID; a dirty-tracking HWPT
+ * refuses a device that cannot track (EINVAL, as for a RID attach).
+ */
+static int test_pasid_attach(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	u32 pasid = cmd->pasid_attach.pasid;
+	struct iodirty_selftest *st;
+	struct iodirty_object *obj;
+	struct iodirty_device *dev;
+	struct iodirty_hwpt *hwpt;
+	int ret;
+
+	st = selftest_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	dev = st->dev;
+	if (!(dev->mock_flags & MOCK_FLAGS_DEVICE_PASID) || !pasid ||
+	    pasid >= BIT(MOCK_PASID_WIDTH))
+		return -EINVAL;
+	obj = iodirty_obj_get(ucmd->ictx, cmd->pasid_attach.pt_id,
+			      IODIRTY_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (obj->type == IODIRTY_OBJ_IOAS)
+		return -EOPNOTSUPP;	/* no automatic PASID domains */
+	if (obj->type != IODIRTY_OBJ_HWPT)
+		return -ENOENT;
+	hwpt = container_of(obj, struct iodirty_hwpt, obj);
+	if (!hwpt->pasid_compat || (dev->hwpt && !dev->hwpt->pasid_compat) ||
+	    (hwpt->dirty_ops && !dev->dirty_capable) ||
+	    hwpt->model != dev->model)
+		return -EINVAL;
+	ret = xa_insert(&st->pasids, pasid, hwpt, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;	/* -EBUSY: the PASID is attached already */
+	refcount_inc(&hwpt->obj.users);
+	ret = iodirty_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		xa_erase(&st->pasids, pasid);
+		refcount_dec(&hwpt->obj.users);
+	}
+	return ret;
+}
+
+static int test_pasid_detach(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct iodirty_selftest *st;
+	struct iodirty_hwpt *hwpt;
+
+	st = selftest_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	hwpt = xa_erase(&st->pasids, cmd->pasid_detach.pasid);
+	if (!hwpt)
+		return -ENOENT;
+	refcount_dec(&hwpt->obj.users);
+	return 0;
+}
+
+/* PASID_CHECK_HWPT: is the PASID on that HWPT (hwpt_id 0: on none)? */
+static int test_pasid_check_hwpt(struct iodirty_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct iodirty_selftest *st;
+	struct iodirty_hwpt *hwpt, *cur;
+
+	st = selftest_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	cur = xa_load(&st->pasids, cmd->pasid_check.pasid);
+	if (!cmd->pasid_check.hwpt_id)
+		return cur ? -EINVAL : 0;
+	hwpt = iodirty_hwpt_get(ucmd->ictx, cmd->pasid_check.hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	return cur == hwpt ? 0 : -EINVAL;
+}
+
+/**
+ * iodirty_selftest_hwpt_layout - the page table IOMMU_HWPT_DATA_SELFTEST asks for
+ * @dev: the device of the HWPT_ALLOC
+ * @uptr: user pointer to a struct iommu_hwpt_selftest
+ * @len: its size as the caller knows it (non-zero)
+ * @layout: filled on success
+ *
+ * The data is read with the size rules of every command: at least
+ * @iotlb (a 6.12 caller's 4 bytes mean MOCK_IOMMUPT_DEFAULT), a longer
+ * struct must be zero beyond the kernel's.  MOCK_IOMMUPT_DEFAULT is the
+ * 7.x mock's AMD v1 table on a 2 KiB granule: every power-of-two leaf from
+ * 2 KiB, 2 KiB IOVA alignment.  MOCK_IOMMUPT_HUGE is upstream's "huge"
+ * mock, whose pgsize_bitmap is 1 MiB | PAGE_SIZE: the same table with a
+ * PAGE_SIZE IOVA alignment and leaves of 4 KiB and 1 MiB (the format's
+ * 2 KiB granule stays in the bitmap, as the core requires, but no mapping
+ * aligned to PAGE_SIZE picks it).  @iotlb only seeds nested domains
+ * upstream and is ignored.
+ *
+ * Return: 0; -EOPNOTSUPP @dev is not a mock device or @pagetable_type is
+ * unknown; -EINVAL @len shorter than @iotlb; -E2BIG a non-zero tail;
+ * -EFAULT.
+ */
+int iodirty_selftest_hwpt_layout(struct iodirty_device *dev, u64 uptr,
+				 u32 len, struct iodirty_hwpt_layout *layout)
+{
+	struct iommu_hwpt_selftest cfg;
+	int ret;
+
+	if (dev->model != IODIRTY_MODEL_MOCK)
+		return -EOPNOTSUPP;
+	if (len < offsetofend(struct iommu_hwpt_selftest, iotlb))
+		return -EINVAL;
+	ret = copy_struct_from_user(&cfg, sizeof(cfg), u64_to_user_ptr(uptr),
+				    len);
+	if (ret)
+		return ret;
+	layout->fmt = PT_FMT_MOCKPT;
+	switch (cfg.pagetable_type) {
+	case MOCK_IOMMUPT_DEFAULT:
+		layout->pgsize_bitmap = pt_format_pgsizes(PT_FMT_MOCKPT);
+		layout->iova_align = SZ_2K;
+		return 0;
+	case MOCK_IOMMUPT_HUGE:
+		layout->pgsize_bitmap = SZ_2K | SZ_4K | SZ_1M;
+		layout->iova_align = PAGE_SIZE;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 /**
  * iodirty_test_cmd_ioctl - IOMMU_TEST_CMD
  * @ucmd: struct iommu_test_cmd
  *
+ * Ops: MOCK_DOMAIN(_FLAGS) (dev_flags NO_DIRTY, HUGE_IOVA, PASID; others
+ * EINVAL), MD_CHECK_REFS, DIRTY, PASID_ATTACH (@id the selftest object;
+ * EINVAL for a device without MOCK_FLAGS_DEVICE_PASID, PASID 0 or beyond
+ * MOCK_PASID_WIDTH, a HWPT or RID domain without IOMMU_HWPT_ALLOC_PASID, a
+ * dirty HWPT and a device that cannot track, another model's HWPT; EBUSY
+ * the PASID is attached; EOPNOTSUPP @pt_id an IOAS; ENOENT unknown IDs),
+ * PASID_DETACH (ENOENT: not attached; upstream returns 0) and
+ * PASID_CHECK_HWPT (EINVAL: the PASID is elsewhere).
+ *
  * Return: the op's result; -EOPNOTSUPP for ops iodirty does not implement
- * or a non-zero reserved field.
+ * (PASID_REPLACE among them) or a non-zero reserved field.
  */
 int iodirty_test_cmd_ioctl(struct iodirty_ucmd *ucmd)
 {
@@ -165,6 +347,12 @@ int iodirty_test_cmd_ioctl(struct iodirty_ucmd *ucmd)
 		return test_check_refs(ucmd);
 	case IOMMU_TEST_OP_DIRTY:
 		return test_dirty(ucmd);
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		return test_pasid_attach(ucmd);
+	case IOMMU_TEST_OP_PASID_DETACH:
+		return test_pasid_detach(ucmd);
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		return test_pasid_check_hwpt(ucmd);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -6,7 +6,10 @@
 # in $(BUILD)/debug; the guest has 2 vCPUs; any
 # KASAN/lockdep/RCU/UBSAN/WARN report or kmemleak leak (scanned after the
 # suites) fails the run.  Under KASAN each call is ~30x slower, so the
-# ioctl fuzzer makes 200k calls and the torture test runs 30 s.
+# ioctl fuzzer makes 200k calls and the torture test runs 30 s.  On top
+# of make check's suites the guest runs the upstream 7.x dirty kselftest
+# built from the debug kernel's own source (suite iommufd7; mk/kselftest.mk;
+# its cases are checked against tools/vm/guest/iommufd-7.plan).
 #
 #   make check-debug              last line: "N passed, M failed"
 .PHONY: check-debug debug-build
@@ -21,11 +24,12 @@ DEBUG_BANNER = dmesg | grep -E "KernelAddressSanitizer initialized|Lock dependen
 # the tests and the tools are the same binaries make check runs on 6.12.
 debug-build: debug-kernel all vm-image
 	$(Q). $(DEBUG_STAMP) && $(MAKE) -s BUILD=$(DEBUG_BUILD) KDIR=$$DEBUG_KDIR module
+	$(Q). $(DEBUG_STAMP) && $(MAKE) -s KSRC7=$$DEBUG_KSRC ksft7-bin
 	$(Q)mkdir -p $(DEBUG_BUILD)/vm
 	$(Q). $(DEBUG_STAMP) && IODIRTY_VM_MODULE=$(DEBUG_BUILD)/kmod/iodirty.ko \
 		IODIRTY_VM_MODDIR=$$DEBUG_MODDIR BUILD=$(BUILD) \
 		tools/vm/mkinitramfs.sh $(DEBUG_BUILD)/vm/initramfs.cpio \
-		$(VM_TESTS) $(VM_EXTRA_BINS)
+		$(VM_TESTS) $(VM_EXTRA_BINS) $(KSFT7_BIN)
 	$(Q)ln -sfn $(BUILD)/kmod/iodirty.ko kmod/iodirty.ko
 
 # The DKMS build for the 7.x tree (selftests/install/test_dkms_debug.sh)

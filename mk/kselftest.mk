@@ -11,6 +11,15 @@
 #       selftests/upstream/compat-6.12-backport.h (five names the stable
 #       backports in the 6.12.117 selftest use; see the header).
 #       Run in the guest by tools/vm/guest/run-upstream-iommufd.
+#   $(BUILD)/debug/vm/iommufd-7    the UNMODIFIED upstream 7.x selftest of
+#       the same name from the debug kernel's linux-source-7.N (KSRC7: the
+#       cache entry's src/, passed in by mk/debug.mk's debug-build as
+#       DEBUG_KSRC from deps/debug-stamp), compiled statically against that
+#       tree's own linux/iommufd.h, vfio.h and stddef.h (__counted_by),
+#       copied the same way, with -I for its kselftest_harness.h and
+#       -lcap (libcap-dev) as its Makefile has.  No compat header: 7.3.4's
+#       test builds against its own headers.  Only the check-debug image
+#       has it; run by run-upstream-iommufd -k 7 on 7.x kernels.
 #   $(BUILD)/vm/iodirty_uapi_test  our own harness tests of the compatible
 #       UAPI (selftests/vm/uapi/*.c, one translation unit: main.c includes
 #       the area files because the harness keeps its test list static),
@@ -39,8 +48,38 @@ UAPI_TEST_CFLAGS := $(KSFT_CFLAGS) -Wextra -Wno-sign-compare -Wno-unused-paramet
 	-Wno-missing-field-initializers -fno-strict-aliasing -Werror -Iinclude/uapi \
 	-I$(KSRC)/tools/testing/selftests
 
-.PHONY: ksft-bins
+.PHONY: ksft-bins ksft7-bin
 ksft-bins: $(BUILD)/vm/iommufd $(BUILD)/vm/iodirty_uapi_test
+
+KSFT7_DIR := $(BUILD)/debug/kselftest7
+KSFT7_BIN := $(BUILD)/debug/vm/iommufd-7
+ifneq ($(KSRC7),)
+KSFT7_UP_DIR := $(KSRC7)/tools/testing/selftests/iommu
+KSFT7_HDRS := $(KSFT7_DIR)/usr/include/linux/iommufd.h \
+	      $(KSFT7_DIR)/usr/include/linux/vfio.h \
+	      $(KSFT7_DIR)/usr/include/linux/stddef.h
+KSFT7_HARNESS := $(KSRC7)/tools/testing/selftests/kselftest_harness.h \
+		 $(KSRC7)/tools/testing/selftests/kselftest.h
+
+ksft7-bin: $(KSFT7_BIN)
+
+$(KSFT7_DIR)/usr/include/linux/%.h: $(KSRC7)/include/uapi/linux/%.h
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -E 's/([[:space:](])(__user|__force|__iomem)[[:space:]]/\1/g' \
+		$< > $@
+
+$(KSFT7_BIN): $(KSFT7_UP_DIR)/iommufd.c $(KSFT7_UP_DIR)/iommufd_utils.h \
+		$(KSRC7)/drivers/iommu/iommufd/iommufd_test.h $(KSFT7_HARNESS) \
+		$(KSFT7_HDRS)
+	$(call msg,KSFT,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(KSFT_CFLAGS) -isystem $(KSFT7_DIR)/usr/include \
+		-I$(KSRC7)/tools/testing/selftests $< -o $@ -lcap $(KSFT_LDLIBS)
+else
+ksft7-bin:
+	@echo "ksft7-bin: KSRC7 (a linux-source-7.N tree) is not set;" \
+		"make debug-build passes the debug kernel's" >&2; exit 1
+endif
 
 ifneq ($(KSRC),)
 VM_EXTRA_BINS += $(BUILD)/vm/iommufd $(BUILD)/vm/iodirty_uapi_test

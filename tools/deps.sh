@@ -25,7 +25,7 @@ KVER_REQ=${KVER:-}
 
 TOOL_PKGS="clang-19 llvm-19 lld-19 libclang-rt-19-dev pahole qemu-system-x86
 busybox-static libelf-dev libzstd-dev zlib1g-dev libc6-dev gcc-12 make bc
-cpio kmod flex bison xz-utils dkms libpng-dev"
+cpio kmod flex bison xz-utils dkms libpng-dev libcap-dev"
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }

@@ -60,6 +60,7 @@ enum pt_format {
 	PT_FMT_VTDSS = 1,	/* Intel VT-d second stage */
 	PT_FMT_ARMV8 = 2,	/* ARM LPAE stage 1, 4 KiB granule, HTTU */
 	PT_FMT_MOCK = 3,	/* iommufd selftest mock: 2 KiB granule */
+	PT_FMT_MOCKPT = 4,	/* 6.19+ selftest mock: AMD v1 on 2 KiB */
 	PT_FMT_NR,
 };
 
@@ -91,7 +92,7 @@ struct pt_fmt;
 struct pt_domain {
 	enum pt_format fmt;
 	const struct pt_fmt *f;		/* format descriptor (pt_fmt_*.h) */
-	unsigned int granule_shift;	/* 12, or 11 for mock */
+	unsigned int granule_shift;	/* 12, or 11 for mock/mockpt */
 	unsigned int va_bits;		/* IOVA space is [0, 2^va_bits) */
 	unsigned int levels;		/* table levels, leaf level is 0 */
 	u64 pgsize_bitmap;		/* leaf sizes this domain may use */

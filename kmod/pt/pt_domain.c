@@ -105,6 +105,12 @@ const struct pt_fmt pt_fmt_table[PT_FMT_NR] = {
 		.min_va_bits = 32, .max_va_bits = 56, .oa_bits = 51,
 		.pgsizes = MOCK_PGSIZES,
 	},
+	[PT_FMT_MOCKPT] = {
+		.fmt = PT_FMT_MOCKPT, .name = "mockpt",
+		.granule_shift = MOCKPT_GRANULE_SHIFT,
+		.min_va_bits = 32, .max_va_bits = 56, .oa_bits = 51,
+		.pgsizes = MOCKPT_PGSIZES,
+	},
 };
 
 /**
@@ -124,7 +130,7 @@ u64 pt_format_pgsizes(enum pt_format fmt)
  * pt_format_name() - short name of a format
  * @fmt: PT_FMT_*
  *
- * Return: "amdv1", "vtdss", "armv8", "mock" or "?".
+ * Return: "amdv1", "vtdss", "armv8", "mock", "mockpt" or "?".
  */
 const char *pt_format_name(enum pt_format fmt)
 {

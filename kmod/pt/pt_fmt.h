@@ -21,6 +21,7 @@
 #include "pt_fmt_vtdss.h"
 #include "pt_fmt_armv8.h"
 #include "pt_fmt_mock.h"
+#include "pt_fmt_mockpt.h"
 
 #define PT_MAX_LEVELS	6
 
@@ -48,7 +49,17 @@ extern const struct pt_fmt pt_fmt_table[PT_FMT_NR];
 
 static __always_inline unsigned int pt_gs(enum pt_format F)
 {
-	return F == PT_FMT_MOCK ? MOCK_GRANULE_SHIFT : 12;
+	return F == PT_FMT_MOCK || F == PT_FMT_MOCKPT ? MOCK_GRANULE_SHIFT : 12;
+}
+
+/*
+ * Formats with page-size-encoded (replicated) leaves: a leaf may cover
+ * several entries of its table, and one cut by a range end may have a
+ * dirty replica outside the range (pt_walk.c handles those edges).
+ */
+static __always_inline bool pt_fmt_sized_leaves(enum pt_format F)
+{
+	return F == PT_FMT_AMDV1 || F == PT_FMT_MOCKPT;
 }
 
 /* log2 of the bytes one entry at @lvl covers */
@@ -91,6 +102,8 @@ static __always_inline bool pt_e_is_table(enum pt_format F, u64 e,
 		return vtdss_is_table(e, lvl);
 	case PT_FMT_ARMV8:
 		return armv8_is_table(e, lvl);
+	case PT_FMT_MOCKPT:
+		return mockpt_is_table(e);
 	default:
 		return mock_is_table(e);
 	}
@@ -123,6 +136,8 @@ static __always_inline u64 pt_e_leaf_size(enum pt_format F, u64 e,
 {
 	if (F == PT_FMT_AMDV1)
 		return amdv1_leaf_size(e, pt_lvl_shift(F, lvl));
+	if (F == PT_FMT_MOCKPT)
+		return mockpt_leaf_size(e, pt_lvl_shift(F, lvl));
 	return 1ULL << pt_lvl_shift(F, lvl);
 }
 
@@ -142,6 +157,8 @@ static __always_inline u64 pt_e_mk_leaf(enum pt_format F, unsigned int lvl,
 		return vtdss_mk_leaf(lvl, pa, prot);
 	case PT_FMT_ARMV8:
 		return armv8_mk_leaf(lvl, pa, prot);
+	case PT_FMT_MOCKPT:
+		return mockpt_mk_leaf(pt_lvl_shift(F, lvl), pa, size, prot);
 	default:
 		return mock_mk_leaf(pa, prot);
 	}
@@ -156,6 +173,8 @@ static __always_inline u64 pt_e_leaf_pa(enum pt_format F, u64 e, u64 size)
 		return e & VTDSS_ADDR & ~(size - 1);
 	case PT_FMT_ARMV8:
 		return e & ARMV8_ADDR & ~(size - 1);
+	case PT_FMT_MOCKPT:
+		return mockpt_leaf_pa(e, size);
 	default:
 		return mock_leaf_pa(e) & ~(size - 1);
 	}
@@ -328,6 +347,7 @@ static __always_inline u64 pt_e_cleaned(enum pt_format F, u64 e)
  *    (A write that arrives after our store finds AP[2]=1 again and
  *    clears it: the entry is dirty for the next harvest, as with D.)
  *  - mock: AMD's layout, HA|HD, no replicas.
+ *  - mockpt: the mock's bits with AMD's replicas; per replica, as AMD.
  * An entry not yet accessed can still change under us: the IOMMU may set
  * A/AF between our read and our store, and a plain store of the old value
  * would drop it.  Those keep the atomic RMW on the dirty state alone.

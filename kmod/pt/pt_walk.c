@@ -623,9 +623,10 @@ PT_WALK_INSTANCE(amdv1, PT_FMT_AMDV1)
 PT_WALK_INSTANCE(vtdss, PT_FMT_VTDSS)
 PT_WALK_INSTANCE(armv8, PT_FMT_ARMV8)
 PT_WALK_INSTANCE(mock, PT_FMT_MOCK)
+PT_WALK_INSTANCE(mockpt, PT_FMT_MOCKPT)
 
 /*
- * AMD page-size-encoded leaves cut by an end of the range: the IOMMU may
+ * AMD (and mockpt) page-size-encoded leaves cut by an end of the range: the IOMMU may
  * have set D in a replica outside the range, which the table walk does
  * not look at.  Such a leaf is taken out of the walk and handled here
  * with all its replicas ORed; it sticks out, so it is never cleared.
@@ -661,6 +662,8 @@ static int pt_walk_tables(struct pt_walk *w)
 		return pt_walk_top_vtdss(w);
 	case PT_FMT_ARMV8:
 		return pt_walk_top_armv8(w);
+	case PT_FMT_MOCKPT:
+		return pt_walk_top_mockpt(w);
 	default:
 		return pt_walk_top_mock(w);
 	}
@@ -672,7 +675,7 @@ static int pt_walk_range(struct pt_walk *w)
 	bool has_head = false, has_tail = false;
 	int ret = 0;
 
-	if (w->d->fmt == PT_FMT_AMDV1) {
+	if (pt_fmt_sized_leaves(w->d->fmt)) {
 		has_head = pt_walk_edge_leaf(w, w->start, &head);
 		if (has_head)
 			w->lo = head.iova + head.size < w->end ?

@@ -5,7 +5,10 @@
  * Binary compatible with Linux 6.12 include/uapi/linux/iommufd.h for the
  * commands iodirty implements: same ioctl numbers, struct layouts, flag
  * values and minimum sizes, so iommufd clients (and the upstream kselftest)
- * work unmodified.  Written from the published layout, not copied.
+ * work unmodified.  The few later additions the 7.x dirty kselftest uses
+ * (IOMMU_OPTION with IOMMU_OPTION_HUGE_PAGES, IOMMU_HWPT_ALLOC_PASID) are
+ * marked with the kernel that added them.  Written from the published
+ * layout, not copied.
  *
  * Every command is _IO(IOMMUFD_TYPE, nr); the first __u32 of the argument
  * is the struct size the caller knows.  See README "Compatibility notes"
@@ -112,10 +115,56 @@ struct iommu_ioas_unmap {
 };
 #define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP)
 
+/**
+ * enum iommufd_option - IOMMU_OPTION option_id
+ * @IOMMU_OPTION_RLIMIT_MODE: how pinned pages are charged (global; iodirty
+ *	charges the caller's user and mm and refuses this option with
+ *	EOPNOTSUPP)
+ * @IOMMU_OPTION_HUGE_PAGES: per IOAS (object_id): 1 (default) lets a
+ *	mapping use the largest leaves its alignment allows; 0 maps every
+ *	CPU page on its own (leaves of at most PAGE_SIZE) and raises the
+ *	IOAS's IOVA alignment to PAGE_SIZE.  Turning it off fails with
+ *	EINVAL while the IOAS has both domains and mappings.
+ */
+enum iommufd_option {
+	IOMMU_OPTION_RLIMIT_MODE = 0,
+	IOMMU_OPTION_HUGE_PAGES = 1,
+};
+
+/**
+ * enum iommufd_option_ops - IOMMU_OPTION op
+ * @IOMMU_OPTION_OP_SET: set the option to @val64
+ * @IOMMU_OPTION_OP_GET: return the option's value in @val64
+ */
+enum iommufd_option_ops {
+	IOMMU_OPTION_OP_SET = 0,
+	IOMMU_OPTION_OP_GET = 1,
+};
+
+/**
+ * struct iommu_option - IOMMU_OPTION: get or set an option of an object
+ * @size: sizeof(struct iommu_option), 24
+ * @option_id: enum iommufd_option
+ * @op: enum iommufd_option_ops
+ * @__reserved: must be 0
+ * @object_id: the object the option belongs to (the IOAS for HUGE_PAGES)
+ * @val64: value to set, or the value read
+ */
+struct iommu_option {
+	__u32 size;
+	__u32 option_id;
+	__u16 op;
+	__u16 __reserved;
+	__u32 object_id;
+	__aligned_u64 val64;
+};
+#define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
+
 enum iommufd_hwpt_alloc_flags {
 	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
 	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
 	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,
+	IOMMU_HWPT_ALLOC_PASID = 1 << 3,	/* 6.13: usable with PASIDs */
 };
 
 enum iommu_hwpt_data_type {

@@ -105,6 +105,7 @@ int rm_init_like(struct refmodel *m, const struct pt_domain *d)
 	static const unsigned int oa[PT_FMT_NR] = {
 		[PT_FMT_AMDV1] = 52, [PT_FMT_VTDSS] = 52,
 		[PT_FMT_ARMV8] = 48, [PT_FMT_MOCK] = 51,
+		[PT_FMT_MOCKPT] = 51,
 	};
 
 	return rm_init(m, d->granule_shift, d->va_bits, oa[d->fmt],

@@ -172,6 +172,17 @@ static unsigned long gen(u64 *s, int c, char *a)
 		p->data_type = pct(s, 80) ? 0 : (pct(s, 50) ? IOMMU_HWPT_DATA_SELFTEST : rnd(s));
 		p->data_len = pct(s, 80) ? 0 : below(s, 64);
 		p->data_uptr = pct(s, 80) ? 0 : pick_ptr(s, 64);
+		if (pct(s, 10)) {
+			/* the 7.x iommupt mock: real selftest data after the struct */
+			struct iommu_hwpt_selftest *cfg = (void *)(a + 256);
+
+			cfg->pagetable_type = pct(s, 90) ? below(s, 2) : rnd(s);
+			p->data_type = IOMMU_HWPT_DATA_SELFTEST;
+			p->data_len = pct(s, 80) ? sizeof(*cfg) : below(s, 24);
+			p->data_uptr = (uintptr_t)cfg;
+			if (pct(s, 30))
+				p->flags |= IOMMU_HWPT_ALLOC_PASID;
+		}
 		p->fault_id = pct(s, 90) ? 0 : pick_id(s, R__N);
 		p->__reserved2 = RSV(s);
 		return IOMMU_HWPT_ALLOC;
@@ -239,15 +250,25 @@ static unsigned long gen(u64 *s, int c, char *a)
 	case C_UNIMPL: {
 		static const unsigned int nr[] = {
 			IOMMUFD_CMD_IOAS_ALLOW_IOVAS, IOMMUFD_CMD_IOAS_COPY,
-			IOMMUFD_CMD_OPTION, IOMMUFD_CMD_VFIO_IOAS,
-			IOMMUFD_CMD_HWPT_INVALIDATE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC,
+			IOMMUFD_CMD_VFIO_IOAS, IOMMUFD_CMD_HWPT_INVALIDATE,
+			IOMMUFD_CMD_FAULT_QUEUE_ALLOC,
 		};
 		unsigned int i;
 
 		arg_init(s, a, 64);
 		for (i = 1; i < 16; i++)
 			((__u32 *)a)[i] = pct(s, 50) ? 0 : rnd(s);
-		return _IO(IOMMUFD_TYPE, nr[below(s, 6)]);
+		return _IO(IOMMUFD_TYPE, nr[below(s, 5)]);
+	}
+	case C_OPTION: {
+		struct iommu_option *p = arg_init(s, a, sizeof(*p));
+
+		p->option_id = pct(s, 85) ? IOMMU_OPTION_HUGE_PAGES : below(s, 4);
+		p->op = pct(s, 90) ? below(s, 2) : rnd(s);
+		p->__reserved = RSV(s);
+		p->object_id = pct(s, 85) ? pick_id(s, R_IOAS) : pick_id(s, R__N);
+		p->val64 = pct(s, 85) ? below(s, 2) : rnd(s);
+		return IOMMU_OPTION;
 	}
 	case C_PROBE: {
 		struct iodirty_policy_probe *p = arg_init(s, a, sizeof(*p));
@@ -393,16 +414,28 @@ static unsigned long gen(u64 *s, int c, char *a)
 			IOMMU_TEST_OP_MOCK_DOMAIN, IOMMU_TEST_OP_MD_CHECK_MAP,
 			IOMMU_TEST_OP_MD_CHECK_REFS, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
 			IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, IOMMU_TEST_OP_DIRTY, 0, 99,
+			IOMMU_TEST_OP_PASID_ATTACH, IOMMU_TEST_OP_PASID_DETACH,
+			IOMMU_TEST_OP_PASID_CHECK_HWPT,
 		};
 		struct iommu_test_cmd *p = arg_init(s, a, sizeof(*p));
 		u64 ps = pick_pgsize(s);
 
-		p->op = pct(s, 95) ? ops[below(s, 10)] : rnd(s);
+		p->op = pct(s, 95) ? ops[below(s, 13)] : rnd(s);
 		p->id = pick_id(s, R_IOAS);
 		p->__reserved = RSV(s);
 		switch (p->op) {
 		case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
-			p->mock_domain_flags.dev_flags = pick_flags(s, 3);
+			p->mock_domain_flags.dev_flags = pick_flags(s, 7);
+			break;
+		case IOMMU_TEST_OP_PASID_ATTACH:
+		case IOMMU_TEST_OP_PASID_DETACH:
+		case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+			/* @id is a selftest object (found among the devices) */
+			p->id = pick_id(s, R_DEV);
+			p->pasid_attach.pasid = pct(s, 80) ? below(s, 8) :
+						rnd(s) & 0x1fffff;
+			p->pasid_attach.pt_id = pct(s, 80) ? pick_id(s, R_HWPT) :
+						pick_id(s, R__N);
 			break;
 		case IOMMU_TEST_OP_MD_CHECK_REFS:
 			p->check_refs.length = len = pick_len(s);

@@ -73,7 +73,7 @@ enum {
 	C_HW_INFO, C_SET_DIRTY, C_GET_DIRTY, C_UNIMPL, C_PROBE, C_DEV_CREATE,
 	C_DEV_ATTACH, C_DMA, C_IOTLB, C_WORKLOAD, C_ORACLE, C_PHANTOM,
 	C_HARVEST, C_STATUS, C_SCAN, C_TEST_CMD, C_RANDOM_NR, C_BAD_ARG,
-	C_REOPEN, C_SCENARIO, C__N
+	C_REOPEN, C_SCENARIO, C_OPTION, C__N
 };
 static const char *const cmd_name[C__N] = {
 	"DESTROY", "IOAS_ALLOC", "IOAS_IOVA_RANGES", "IOAS_MAP", "IOAS_UNMAP",
@@ -82,11 +82,12 @@ static const char *const cmd_name[C__N] = {
 	"DEVICE_CREATE", "DEVICE_ATTACH", "DMA", "IOTLB", "WORKLOAD", "ORACLE",
 	"PHANTOM_MAP", "HARVEST", "STATUS", "SCAN", "IOMMU_TEST_CMD",
 	"random-nr", "bad-arg-pointer", "fd-reopen", "valid-sequence",
+	"OPTION",
 };
 /* relative frequencies */
 static const unsigned int cmd_weight[C__N] = {
 	8, 6, 4, 10, 6, 6, 3, 4, 8, 2, 2, 5, 5, 8, 3, 2, 3, 2, 6, 2, 3, 8, 2,
-	2, 0, 1,
+	2, 0, 1, 3,
 };
 
 #define NERR 160
@@ -205,7 +206,7 @@ static bool errno_documented(int e)
 	case EINVAL: case EOPNOTSUPP: case ENOMEM: case ENOENT: case EFAULT:
 	case EOVERFLOW: case EBUSY: case EACCES: case EEXIST: case EPERM:
 	case EIO: case ENOTTY: case ENOSPC: case EMSGSIZE: case EINTR:
-	case EAGAIN: case E2BIG: case ERANGE:
+	case EAGAIN: case E2BIG: case ERANGE: case EADDRINUSE:
 		return true;
 	}
 	return false;

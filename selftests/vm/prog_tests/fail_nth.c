@@ -56,6 +56,7 @@ struct fn_ctx {
 	struct emu_env e;
 	void *buf, *buf2;
 	__u32 id;		/* scratch: a second HWPT, a device, ... */
+	__u32 id2;		/* scratch: a HWPT for the PASID case */
 	struct policy_swap_bpf *skel;
 	struct bpf_link *link;
 	bool started;		/* workload / scanner to stop */
@@ -431,6 +432,74 @@ static int call_policy_swap(struct fn_ctx *c)
 	return bpf_link__update_map(c->link, c->skel->maps.swap_b_ops);
 }
 
+/* the 7.x selftest surface: a mock device (c->id = its idev) */
+static bool prep_mock(struct fn_ctx *c)
+{
+	struct iommu_test_cmd t = {
+		.size = sizeof(t), .op = IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = c->e.ioas,
+	};
+
+	if (ioctl(c->e.fd, IOMMU_TEST_CMD, &t))
+		return false;
+	c->id = t.mock_domain.out_idev_id;
+	return true;
+}
+
+/* a PASID-capable mock device (c->id = its stdev) on a PASID HWPT (id2) */
+static bool prep_pasid(struct fn_ctx *c)
+{
+	struct iommu_test_cmd t = {
+		.size = sizeof(t), .op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
+	};
+
+	if (!prep_mock(c) ||
+	    emu_hwpt_alloc(c->e.fd, c->id, c->e.ioas, IOMMU_HWPT_ALLOC_PASID,
+			   &c->id2))
+		return false;
+	t.id = c->id2;
+	if (ioctl(c->e.fd, IOMMU_TEST_CMD, &t))
+		return false;
+	c->id = t.mock_domain.out_stdev_id;
+	return true;
+}
+
+static int call_option(struct fn_ctx *c)
+{
+	struct iommu_option o = {
+		.size = sizeof(o), .option_id = IOMMU_OPTION_HUGE_PAGES,
+		.op = IOMMU_OPTION_OP_SET, .object_id = c->e.ioas, .val64 = 0,
+	};
+
+	return ioctl(c->e.fd, IOMMU_OPTION, &o);
+}
+
+static int call_hwpt_alloc_iommupt(struct fn_ctx *c)
+{
+	struct iommu_hwpt_selftest cfg = {
+		.pagetable_type = MOCK_IOMMUPT_DEFAULT,
+	};
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+		.dev_id = c->id, .pt_id = c->e.ioas,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST, .data_len = sizeof(cfg),
+		.data_uptr = (uintptr_t)&cfg,
+	};
+
+	return ioctl(c->e.fd, IOMMU_HWPT_ALLOC, &cmd);
+}
+
+static int call_pasid_attach(struct fn_ctx *c)
+{
+	struct iommu_test_cmd t = {
+		.size = sizeof(t), .op = IOMMU_TEST_OP_PASID_ATTACH, .id = c->id,
+		.pasid_attach = { .pasid = 100, .pt_id = c->id2 },
+	};
+
+	return ioctl(c->e.fd, IOMMU_TEST_CMD, &t);
+}
+
 static const struct fn_case cases[] = {
 	{ "ioas_alloc", L_OPEN, NULL, call_ioas_alloc, false },
 	{ "ioas_map", L_IOAS, NULL, call_map, false },
@@ -457,6 +526,10 @@ static const struct fn_case cases[] = {
 	{ "scan_run", L_ENV, NULL, call_scan_run, false },
 	{ "policy_attach", L_ENV, prep_policy, call_policy_attach, false },
 	{ "policy_swap", L_ENV, prep_policy_attached, call_policy_swap, false },
+	{ "ioas_option", L_IOAS, NULL, call_option, false },
+	{ "hwpt_alloc_iommupt", L_IOAS, prep_mock, call_hwpt_alloc_iommupt,
+	  false },
+	{ "pasid_attach", L_IOAS, prep_pasid, call_pasid_attach, false },
 };
 
 /* ---- fault-injection knobs --------------------------------------------- */

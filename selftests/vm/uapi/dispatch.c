@@ -20,6 +20,7 @@ static const struct cmd_desc compat_cmds[] = {
 	  sizeof(struct iommu_ioas_iova_ranges) },
 	{ "IOAS_MAP", IOMMU_IOAS_MAP, 40, sizeof(struct iommu_ioas_map) },
 	{ "IOAS_UNMAP", IOMMU_IOAS_UNMAP, 24, sizeof(struct iommu_ioas_unmap) },
+	{ "OPTION", IOMMU_OPTION, 24, sizeof(struct iommu_option) },
 	{ "HWPT_ALLOC", IOMMU_HWPT_ALLOC, 24, sizeof(struct iommu_hwpt_alloc) },
 	{ "GET_HW_INFO", IOMMU_GET_HW_INFO, 32, sizeof(struct iommu_hw_info) },
 	{ "SET_DIRTY_TRACKING", IOMMU_HWPT_SET_DIRTY_TRACKING, 16,
@@ -71,6 +72,18 @@ TEST_F(dispatch, struct_sizes)
 	ASSERT_EQ(64, offsetof(struct iommu_test_cmd, last));
 	ASSERT_EQ(56, offsetof(struct iommu_test_cmd, dirty.out_nr_dirty));
 	ASSERT_EQ(28, offsetof(struct iommu_test_cmd, mock_domain_flags.dev_flags));
+	/* and the later additions the 7.x kselftest uses */
+	ASSERT_EQ(24, sizeof(struct iommu_option));
+	ASSERT_EQ(8, offsetof(struct iommu_option, op));
+	ASSERT_EQ(12, offsetof(struct iommu_option, object_id));
+	ASSERT_EQ(16, offsetof(struct iommu_option, val64));
+	ASSERT_EQ(0x3b87, IOMMU_OPTION);
+	ASSERT_EQ(8, sizeof(struct iommu_hwpt_selftest));
+	ASSERT_EQ(20, offsetof(struct iommu_test_cmd, pasid_attach.pt_id));
+	ASSERT_EQ(20, offsetof(struct iommu_test_cmd, pasid_check.hwpt_id));
+	ASSERT_EQ(18, IOMMU_TEST_OP_PASID_ATTACH);
+	ASSERT_EQ(20, IOMMU_TEST_OP_PASID_DETACH);
+	ASSERT_EQ(21, IOMMU_TEST_OP_PASID_CHECK_HWPT);
 	ASSERT_EQ(0x3b80, IOMMU_DESTROY);
 	ASSERT_EQ(0x3b8b, IOMMU_HWPT_SET_DIRTY_TRACKING);
 	ASSERT_EQ(0x3b8c, IOMMU_HWPT_GET_DIRTY_BITMAP);

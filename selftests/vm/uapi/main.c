@@ -16,5 +16,6 @@
 #include "dirty.c"
 #include "dirty_bits.c"
 #include "lifecycle.c"
+#include "mock7.c"
 
 TEST_HARNESS_MAIN
