@@ -29,8 +29,8 @@
  * Accessed-bit pruning (module parameter harvest_prune, off by default):
  * clearing harvests pass PT_DIRTY_PRUNE, so subtrees no device walked
  * through since the last harvest are skipped; before the walker reads the
- * leaves below a table entry whose A it cleared, harvest_psc_invalidate()
- * drops that span from every attached device's paging-structure cache and
+ * leaves below a table entry whose A it cleared,
+ * iodirty_harvest_psc_invalidate() (harvest_prune.c) drops that span from every attached device's paging-structure cache and
  * waits (kmod/pt/pt_walk_prune.h has the argument).  The IOTLB
  * invalidation of cleared leaves is unchanged.
  *
@@ -42,9 +42,7 @@
  */
 #include <linux/delay.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/sysfs.h>
 #include <linux/vmalloc.h>
 
 #include "iodirty.h"
@@ -225,48 +223,6 @@ void iodirty_hwpt_end_unsafe(struct iodirty_hwpt *hwpt)
 		return;
 	iodirty_hwpt_flush(hwpt, 0, 0, IODIRTY_FLUSH_BY_FLOOR);
 	WRITE_ONCE(hwpt->iotlb_stale, false);
-}
-
-static bool harvest_prune;
-module_param(harvest_prune, bool, 0644);
-MODULE_PARM_DESC(harvest_prune,
-		 "clearing harvests skip subtrees whose non-leaf accessed bit is clear (AMD v1, VT-d, mock; ARM walks all)");
-
-/* counters for tests (selftests/vm/prog_tests/harvest_prune.c) */
-static atomic_long_t harvest_pruned = ATOMIC_LONG_INIT(0);
-static atomic_long_t harvest_psc_invals = ATOMIC_LONG_INIT(0);
-
-static int harvest_counter_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
-}
-
-static const struct kernel_param_ops harvest_counter_ops = {
-	.get = harvest_counter_get,
-};
-module_param_cb(harvest_pruned, &harvest_counter_ops, &harvest_pruned, 0444);
-MODULE_PARM_DESC(harvest_pruned, "subtrees pruning harvests skipped (read only)");
-module_param_cb(harvest_psc_invals, &harvest_counter_ops, &harvest_psc_invals,
-		0444);
-MODULE_PARM_DESC(harvest_psc_invals,
-		 "paging-structure-cache invalidations pruning harvests issued (read only)");
-
-/*
- * sink.table_a_cleared of a pruning harvest: invalidate [iova, iova+len)
- * in every attached device's PSC and wait, before the walker goes on to
- * the leaves below.  Context: the IOAS rwsem held (device list stable);
- * may run on a split harvest's helper worker, concurrently with others.
- */
-static void harvest_psc_invalidate(void *arg, u64 iova, u64 len)
-{
-	struct iodirty_flush_batch *b = arg;
-	struct iodirty_device *dev;
-	u64 cost = 0;
-
-	list_for_each_entry(dev, &b->hwpt->devices, hwpt_node)
-		cost += iodirty_psc_invalidate(dev, iova, iova + len);
-	atomic64_add(cost, &b->hwpt->inv_cost_ns);
-	atomic_long_inc(&harvest_psc_invals);
 }
 
 /* sink.run of a counters-only harvest: keep what it cleared for GET */
@@ -761,16 +717,15 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 				    h->page_size);
 	t0 = ktime_get_ns();
 	wflags = h->flags & IODIRTY_HARVEST_NO_CLEAR ? PT_DIRTY_NO_CLEAR : 0;
-	if (!wflags && READ_ONCE(harvest_prune)) {
+	if (!wflags && iodirty_harvest_prune_enabled()) {
 		wflags |= PT_DIRTY_PRUNE;
-		sink.table_a_cleared = harvest_psc_invalidate;
+		sink.table_a_cleared = iodirty_harvest_psc_invalidate;
 	}
 	/* large ranges are walked by several CPUs (harvest_split.c) */
 	ret = iodirty_harvest_walk(&hwpt->pt, h->iova, h->length, wflags,
 				   &sink, &st, h->page_size);
 	walk_ns = ktime_get_ns() - t0;
-	if (st.pruned)
-		atomic_long_add(st.pruned, &harvest_pruned);
+	iodirty_harvest_pruned_add(st.pruned);
 	/* pages a background scan took are reported here too */
 	if (!ret && sink.bitmap)
 		ret = iodirty_carry_report(hwpt, sink.bitmap, h->iova, h->length,

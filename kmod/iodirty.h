@@ -575,6 +575,11 @@ int iodirty_status_ioctl(struct iodirty_ucmd *ucmd);
 /* hwpt.c: harvest batches and the global domain registry */
 void iodirty_batch_init(struct iodirty_flush_batch *b, struct iodirty_hwpt *hwpt);
 void iodirty_batch_cleared(void *arg, u64 iova, u64 len);
+
+/* harvest_prune.c */
+bool iodirty_harvest_prune_enabled(void);
+void iodirty_harvest_psc_invalidate(void *arg, u64 iova, u64 len);
+void iodirty_harvest_pruned_add(u64 n);
 void iodirty_batch_finish(struct iodirty_flush_batch *b);
 int iodirty_batch_flush_range(struct iodirty_flush_batch *b, u64 start, u64 end);
 struct iodirty_hwpt *iodirty_domain_lookup(u32 gid);

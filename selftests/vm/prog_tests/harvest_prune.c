@@ -10,7 +10,9 @@
  * must say it pruned (harvest_pruned) and invalidated PSCs
  * (harvest_psc_invals).  A sequential workload keeps to a few of the 32
  * leaf tables per round, a random one touches all of them; both are
- * judged.  The parameter is restored afterwards.
+ * judged, and the sequential one again with the harvest split across
+ * CPUs (harvest_split.c forwards the PSC invalidation callback).  The
+ * parameters are restored afterwards.
  */
 #include "../emu_util.h"
 
@@ -122,6 +124,24 @@ DEFINE_TEST(harvest_prune)
 		one(&e, IODIRTY_WL_SEQUENTIAL, 91, bm, acc, true);
 	if (test__start_subtest("random_no_lost") && ok)
 		one(&e, IODIRTY_WL_RANDOM, 92, bm, acc, false);
+	/* the harvest split across CPUs forwards the PSC invalidations */
+	if (test__start_subtest("split_pruned") && ok) {
+		if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+			test__skip("one CPU: nothing to split across");
+		else if (ASSERT_OK(emu_write_param("harvest_threads", "2"),
+				   "harvest_threads=2") &&
+			 ASSERT_OK(emu_write_param("harvest_split_min", "1048576"),
+				   "harvest_split_min=1M")) {
+			long s0 = read_counter("harvest_splits");
+
+			one(&e, IODIRTY_WL_SEQUENTIAL, 93, bm, acc, true);
+			ASSERT_GE(read_counter("harvest_splits") - s0, NGETS,
+				  "harvests split");
+		}
+		/* the module's defaults (kmod/harvest_split.c) */
+		emu_write_param("harvest_threads", "2");
+		emu_write_param("harvest_split_min", "17179869184");
+	}
 	emu_write_param("harvest_prune", "0");
 	emu_env_teardown(&e);
 	emu_free(buf, LEN);
