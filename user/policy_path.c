@@ -28,9 +28,10 @@ static void share_dir(char *dir, size_t sz)
 	ssize_t len = readlink("/proc/self/exe", dir, sz - 1);
 	char *slash;
 
-	dir[0] = 0;
-	if (len <= 0)
+	if (len <= 0) {
+		dir[0] = 0;
 		return;
+	}
 	dir[len] = 0;
 	slash = strrchr(dir, '/');
 	if (!slash || (size_t)(slash - dir) + sizeof("/../share/iodirty") > sz) {

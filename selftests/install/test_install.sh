@@ -207,7 +207,7 @@ st=0
 (cd "$T" && "$b/iodirtyctl" --pin-dir "$T/pins" attach export) > "$T/out" 2>&1 || st=$?
 (cd "$T" && "$b/iodirtyctl" --pin-dir "$T/pins" attach nosuch) >> "$T/out" 2>&1 || true
 [ $st != 0 ] && grep -qF "loading $b/../share/iodirty/export.bpf.o" "$T/out" &&
-	grep -qF "policy 'nosuch' not found in the current directory, <bindir>/../share/iodirty or $P/share/iodirty" "$T/out" && r=0 || r=1
+	grep -qF "policy 'nosuch' not found in the current directory, \$IODIRTY_POLICY_PATH (colon-separated), <bindir>/../share/iodirty, then $P/share/iodirty" "$T/out" && r=0 || r=1
 ok $r "installed iodirtyctl attach export: found in <bindir>/../share/iodirty; an unknown name lists where it looked" "$T/out"
 
 st=0
