@@ -14,7 +14,7 @@
  * CPUs (harvest_split.c forwards the PSC invalidation callback).  The
  * parameters are restored afterwards.
  */
-#include "../emu_util.h"
+#include "../oracle_rounds.h"
 
 #define NPAGES	16384			/* 64 MiB at 4 KiB: 32 leaf tables */
 #define LEN	((__u64)NPAGES * SZ_4K)
@@ -38,53 +38,11 @@ static long read_counter(const char *name)
 	return v;
 }
 
-/* @rounds GETs while a workload writes; missed pages, per round */
 static __u64 rounds_under_workload(struct emu_env *e, __u32 pattern,
 				   int rounds, __u64 seed, __u8 *bm, __u8 *acc)
 {
-	struct iodirty_workload st;
-	struct iodirty_oracle o;
-	__u64 missed = 0;
-	int i;
-
-	memset(acc, 0, BMB);
-	memset(bm, 0, BMB);
-	emu_get_dirty(e->fd, e->hwpt, e->iova, LEN, SZ_4K, bm, 0);
-	if (!ASSERT_OK(emu_oracle_reset(e->fd, e->hwpt), "oracle reset"))
-		return 1;
-	if (!ASSERT_OK(emu_wl_start(e->fd, e->dev, pattern, e->iova, LEN,
-				    RATE, seed), "workload START"))
-		return 1;
-	for (i = 0; i <= rounds; i++) {
-		bool last = i == rounds;
-
-		if (last && !ASSERT_OK(emu_wl_stop(e->fd, e->dev, &st),
-				       "workload STOP"))
-			return 1;
-		if (!last)
-			emu_msleep(5);
-		memset(bm, 0, BMB);
-		if (!ASSERT_OK(emu_get_dirty(e->fd, e->hwpt, e->iova, LEN,
-					     SZ_4K, bm, 0), "GET"))
-			break;
-		emu_bm_or(acc, bm, BMB);
-		if (ASSERT_OK(iodirty_oracle_round(e->fd, e->hwpt, 0, e->iova,
-						   LEN, SZ_4K, bm, 0,
-						   last ? IODIRTY_ORACLE_ROUND_FINAL : 0,
-						   &o), "ORACLE ROUND"))
-			missed += o.out_missed;
-	}
-	ASSERT_TRUE(st.out_writes > 0, "the workload wrote");
-	ASSERT_EQ(st.out_faults, 0, "no faults");
-	if (ASSERT_OK(emu_oracle_check(e->fd, e->hwpt, e->iova, LEN, SZ_4K, acc,
-				       &o), "ORACLE CHECK")) {
-		ASSERT_EQ(o.out_missed, 0, "oracle out_missed");
-		ASSERT_EQ(o.out_spurious, 0, "oracle out_spurious");
-	}
-	printf("# %s: %llu writes, %llu pages dirtied, %llu missed per round\n",
-	       test__current(), (unsigned long long)st.out_writes,
-	       (unsigned long long)o.out_written, (unsigned long long)missed);
-	return missed;
+	return emu_rounds_under_workload(e, pattern, LEN, RATE, rounds, seed,
+					 bm, acc);
 }
 
 static void one(struct emu_env *e, __u32 pattern, __u64 seed, __u8 *bm,

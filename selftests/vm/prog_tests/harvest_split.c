@@ -8,7 +8,7 @@
  * harvest_threads=1 the same harvests are not split.  The parameters are
  * restored afterwards.  Needs two CPUs (run-vm-tests boots with -smp 2).
  */
-#include "../emu_util.h"
+#include "../oracle_rounds.h"
 
 #define NPAGES	16384			/* 64 MiB at 4 KiB */
 #define LEN	((__u64)NPAGES * SZ_4K)
@@ -33,49 +33,8 @@ static long read_splits(void)
 static __u64 rounds_under_workload(struct emu_env *e, int rounds, __u64 seed,
 				   __u8 *bm, __u8 *acc)
 {
-	struct iodirty_workload st;
-	struct iodirty_oracle o;
-	__u64 missed = 0;
-	int i;
-
-	memset(acc, 0, BMB);
-	memset(bm, 0, BMB);
-	emu_get_dirty(e->fd, e->hwpt, e->iova, LEN, SZ_4K, bm, 0);
-	if (!ASSERT_OK(emu_oracle_reset(e->fd, e->hwpt), "oracle reset"))
-		return 1;
-	if (!ASSERT_OK(emu_wl_start(e->fd, e->dev, IODIRTY_WL_RANDOM, e->iova,
-				    LEN, RATE, seed), "workload START"))
-		return 1;
-	for (i = 0; i <= rounds; i++) {
-		bool last = i == rounds;
-
-		if (last && !ASSERT_OK(emu_wl_stop(e->fd, e->dev, &st),
-				       "workload STOP"))
-			return 1;
-		if (!last)
-			emu_msleep(5);
-		memset(bm, 0, BMB);
-		if (!ASSERT_OK(emu_get_dirty(e->fd, e->hwpt, e->iova, LEN,
-					     SZ_4K, bm, 0), "GET"))
-			break;
-		emu_bm_or(acc, bm, BMB);
-		if (ASSERT_OK(iodirty_oracle_round(e->fd, e->hwpt, 0, e->iova,
-						   LEN, SZ_4K, bm, 0,
-						   last ? IODIRTY_ORACLE_ROUND_FINAL : 0,
-						   &o), "ORACLE ROUND"))
-			missed += o.out_missed;
-	}
-	ASSERT_TRUE(st.out_writes > 0, "the workload wrote");
-	ASSERT_EQ(st.out_faults, 0, "no faults");
-	if (ASSERT_OK(emu_oracle_check(e->fd, e->hwpt, e->iova, LEN, SZ_4K, acc,
-				       &o), "ORACLE CHECK")) {
-		ASSERT_EQ(o.out_missed, 0, "oracle out_missed");
-		ASSERT_EQ(o.out_spurious, 0, "oracle out_spurious");
-	}
-	printf("# %s: %llu writes, %llu pages dirtied, %llu missed per round\n",
-	       test__current(), (unsigned long long)st.out_writes,
-	       (unsigned long long)o.out_written, (unsigned long long)missed);
-	return missed;
+	return emu_rounds_under_workload(e, IODIRTY_WL_RANDOM, LEN, RATE,
+					 rounds, seed, bm, acc);
 }
 
 DEFINE_TEST(harvest_split)
