@@ -150,8 +150,13 @@ vm-check: all vm-image
 vmrun-check: all vm-image
 	$(Q)selftests/vmrun/test_vm_run.sh
 
-demo: all vm-image
-	$(Q)tools/vm/run --no-build -- /opt/iodirty/demo
+# The guest records the demo's dirty runs (iodirty-top --record) into
+# $(BUILD)/demo; the heatmap is rendered here, on the host.
+demo: all vm-image $(BUILD)/tools/iodirty-heatmap
+	$(Q)rm -rf $(BUILD)/demo
+	$(Q)tools/vm/run --no-build --out $(BUILD)/demo -- /opt/iodirty/demo
+	$(Q)$(BUILD)/tools/iodirty-heatmap -o $(BUILD)/demo/heatmap.png $(BUILD)/demo/demo.rec && \
+		echo "heatmap of the demo's dirty pages: $(BUILD)/demo/heatmap.png"
 
 # The torture test alone, longer than its 15 s in vm-check.
 TORTURE_SECS ?= 120

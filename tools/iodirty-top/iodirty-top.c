@@ -483,6 +483,18 @@ struct totals {
 	__u32 hist[TOP_MAX_SLOTS];
 };
 
+/*
+ * Clear the screen between intervals only on a terminal that can do it:
+ * stdout a tty and TERM set to something other than "dumb" (a serial line
+ * read into a log, as in the test guest, is a tty with TERM=dumb).
+ */
+static bool screen_can_clear(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb");
+}
+
 static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 {
 	struct totals t = {};
@@ -562,7 +574,7 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 		return;
 	}
 
-	if (!env.noclear && isatty(STDOUT_FILENO))
+	if (!env.noclear && screen_can_clear())
 		printf("\033[H\033[2J");
 	if (env.timestamp)
 		printf("%s ", tbuf);

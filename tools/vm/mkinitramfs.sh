@@ -28,7 +28,9 @@ cp "${IODIRTY_VM_MODULE:-$BUILD/kmod/iodirty.ko}" "$root/lib/modules/iodirty.ko"
 # header magic" before the fallback)
 # (a kernel with 9p built in, like the debug kernel, has none to copy)
 MODDIR=${IODIRTY_VM_MODDIR:-$MODDIR}
-for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
+# (virtio-net for tools/vm/run --net, in load order)
+for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p \
+	net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
 	[ -f "$MODDIR/kernel/$m.ko.xz" ] || continue
 	xz -dc "$MODDIR/kernel/$m.ko.xz" > "$root/lib/modules/$(basename "$m").ko"
 done
