@@ -259,16 +259,8 @@ static __always_inline bool pt_e_accessed(enum pt_format F, u64 e)
  */
 static __always_inline u64 pt_table_accessed_bit(enum pt_format F)
 {
-	switch (F) {
-	case PT_FMT_AMDV1:
-		return AMDV1_HA;
-	case PT_FMT_VTDSS:
-		return VTDSS_A;
-	case PT_FMT_ARMV8:
-		return 0;
-	default:
-		return MOCK_HA;
-	}
+	/* the leaf's A bit position in every format that has one */
+	return F == PT_FMT_ARMV8 ? 0 : pt_accessed_bit(F);
 }
 
 /*

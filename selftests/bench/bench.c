@@ -55,16 +55,6 @@ static int failures;
 
 /* ---------------------------------------------------------------- */
 
-static u64 mix64(u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Is the @i-th present leaf (in IOVA order) dirty in the pattern? */
 static inline bool chosen(u64 i, unsigned int pct)
 {
@@ -72,7 +62,7 @@ static inline bool chosen(u64 i, unsigned int pct)
 		return true;
 	if (!pct)
 		return false;
-	return mix64(i ^ SEED) % 10000 < pct * 100;
+	return bench_mix64(i ^ SEED) % 10000 < pct * 100;
 }
 
 static void *big_alloc(size_t sz)

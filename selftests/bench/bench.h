@@ -10,6 +10,17 @@
 
 #include "pt.h"
 
+/* the murmur3 finaliser: the benches' reproducible "random" pattern choice */
+static inline u64 bench_mix64(u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
 static inline double bench_now(void)
 {
 	struct timespec ts;

@@ -53,16 +53,6 @@ struct pr_ctx {
 	u64 invals;
 };
 
-static u64 pr_mix(u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 /* region r, page k of the @pages written: spread over the region */
 static u64 pr_page(const struct pr_ctx *c, u64 r, unsigned int k)
 {
@@ -77,7 +67,7 @@ static void pr_choose(struct pr_ctx *c, u64 seed)
 
 	c->nchosen = 0;
 	for (r = 0; r < c->nreg; r++)
-		if (pr_mix(r ^ seed) % 100 == 0)
+		if (bench_mix64(r ^ seed) % 100 == 0)
 			c->chosen[c->nchosen++] = r;
 }
 
