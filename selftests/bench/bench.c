@@ -1073,6 +1073,11 @@ int main(int argc, char **argv)
 			run_case(&qc[o], pcts, npcts);
 	} else {
 		for (f = 0; f < PT_FMT_NR; f++) {
+			/* mockpt (the 7.x selftest's layout) is AMD v1's
+			 * entries on the mock's 2 KiB granule: the amdv1 and
+			 * mock rows measure both halves of it */
+			if (f == PT_FMT_MOCKPT)
+				continue;
 			/* mock: 2 KiB granule, so "4K" is 2 KiB, "2M" 1 MiB,
 			 * "1G" 512 MiB: the same leaf counts and levels */
 			const struct bcase fc[] = {
