@@ -155,7 +155,7 @@ vmrun-check: all vm-image
 demo: all vm-image $(BUILD)/tools/iodirty-heatmap
 	$(Q)rm -rf $(BUILD)/demo
 	$(Q)tools/vm/run --no-build --out $(BUILD)/demo -- /opt/iodirty/demo
-	$(Q)$(BUILD)/tools/iodirty-heatmap -o $(BUILD)/demo/heatmap.png $(BUILD)/demo/demo.rec && \
+	$(Q)$(BUILD)/tools/iodirty-heatmap --log -o $(BUILD)/demo/heatmap.png $(BUILD)/demo/demo.rec && \
 		echo "heatmap of the demo's dirty pages: $(BUILD)/demo/heatmap.png"
 
 # The torture test alone, longer than its 15 s in vm-check.
