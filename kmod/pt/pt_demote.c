@@ -24,7 +24,7 @@
  *     is (one D for 2 MiB says nothing about which 4 KiB were written, so
  *     every 4 KiB leaf inherits it);
  *  3. set the non-leaf accessed bits on the path above the leaf when the
- *     copy is dirty or accessed, and build the new table entry with its
+ *     copy is dirty, and build the new table entry with its
  *     own non-leaf accessed bit set (pt_table_accessed_bit()): a pruning
  *     harvest (PT_DIRTY_PRUNE) skips a table entry whose A is clear, and
  *     would then never see the inherited dirty state;
@@ -133,7 +133,8 @@ int pt_demote(struct pt_domain *d, u64 iova)
 		if (!pt_e_present(F, old) || pt_e_is_table(F, old, 1))
 			break;
 		pt_demote_fill(d, t, old);
-		if (pt_e_dirty(F, old) || pt_e_accessed(F, old))
+		/* (already so when the IOMMU set D: it sets A on the way) */
+		if (pt_e_dirty(F, old))
 			pt_path_set_accessed(d, iova, 1, PT_PSC_MISS);
 		pt_publish_wmb();
 		if (unlikely(pt_host_demote_hook))
