@@ -631,7 +631,8 @@ int mig_source(const char *policy, int session, int sessions, struct mig_result 
 		sc.op = IODIRTY_SCAN_START;
 		sc.hwpt_id = s.hwpt;
 		sc.period_ms = env.scan_ms;
-		sc.region_size = SCAN_REGION;
+		/* a region must hold whole leaves, or a scan never clears them */
+		sc.region_size = env.huge ? MIG_HUGE : SCAN_REGION;
 		sc.max_skip = env.max_skip;
 		err = iodirty_scan(s.fd, &sc);
 		if (err) {
