@@ -12,7 +12,8 @@
  *  - policy (iodirty_ops struct_ops programs only; each also checks at run
  *    time that it is called from the member it belongs to, and ejects the
  *    policy otherwise):
- *    bpf_iodirty_flush_range(), bpf_iodirty_pending_start/end() (flush),
+ *    bpf_iodirty_flush_range(), bpf_iodirty_pending_start/end(),
+ *    bpf_iodirty_demote() (flush),
  *    bpf_iodirty_fill_bitmap() (export), bpf_iodirty_error() (any member)
  */
 #ifndef __IODIRTY_BPF_H
@@ -35,6 +36,16 @@ extern int bpf_iodirty_domain_info(u64 hwpt_id, struct iodirty_domain_info *info
  */
 extern int bpf_iodirty_flush_range(struct iodirty_flush_ctx *ctx, u64 start,
 				   u64 end) __ksym;
+
+/*
+ * flush only: after this harvest, demote every 2 MiB leaf wholly inside
+ * [start, end) into 4 KiB leaves that keep its dirty state (the kernel
+ * invalidates the IOTLB for them); later harvests report 4 KiB there.
+ * Returns 0, -EINVAL empty range, -EOPNOTSUPP no 2 MiB leaves in this
+ * format (mock), -ENOSPC more than 64 disjoint requests in one harvest.
+ */
+extern int bpf_iodirty_demote(struct iodirty_flush_ctx *ctx, u64 start,
+			      u64 end) __ksym;
 
 /* flush only: bounds of pending range @idx (< ctx->pending_ranges), else 0 */
 extern u64 bpf_iodirty_pending_start(struct iodirty_flush_ctx *ctx, u32 idx) __ksym;

@@ -743,6 +743,9 @@ static int hwpt_harvest(struct iodirty_ucmd *ucmd, struct harvest_args *h,
 	up_read(&ioas->rwsem);
 	if (scan_lock)
 		mutex_unlock(scan_lock);
+	/* structure changes the policy asked for, now the walk is over */
+	if (!ret)
+		iodirty_harvest_demote(b);
 	if (!ret && out) {
 		out->out_leaves = st.leaves;
 		out->out_dirty_leaves = st.dirty_leaves;

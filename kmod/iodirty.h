@@ -364,9 +364,11 @@ enum iodirty_flush_by {
 	IODIRTY_FLUSH_BY_DEFAULT = 0,
 	IODIRTY_FLUSH_BY_POLICY = 1,
 	IODIRTY_FLUSH_BY_FLOOR = 2,
+	IODIRTY_FLUSH_BY_DEMOTE = 3,	/* 2 MiB leaves demoted after a harvest */
 };
 
 #define IODIRTY_PENDING_MAX	16
+#define IODIRTY_DEMOTE_MAX	64	/* bpf_iodirty_demote() requests per batch */
 #define IODIRTY_CALL_FLUSH	0x464c5553	/* "FLUS" */
 #define IODIRTY_CALL_EXPORT	0x45585054	/* "EXPT" */
 
@@ -384,6 +386,9 @@ enum iodirty_flush_by {
  * @nr: pending ranges
  * @first_ns: when the oldest pending range was cleared
  * @flushes: invalidations issued for this batch
+ * @demote_start: bpf_iodirty_demote() requests, disjoint (harvest_demote.c)
+ * @demote_end: their ends (exclusive)
+ * @nr_demote: requests recorded
  */
 struct iodirty_flush_batch {
 	struct iodirty_flush_ctx ctx;
@@ -396,6 +401,9 @@ struct iodirty_flush_batch {
 	unsigned int nr;
 	u64 first_ns;
 	u64 flushes;
+	u64 demote_start[IODIRTY_DEMOTE_MAX];
+	u64 demote_end[IODIRTY_DEMOTE_MAX];
+	unsigned int nr_demote;
 };
 
 /**
@@ -575,6 +583,10 @@ int iodirty_status_ioctl(struct iodirty_ucmd *ucmd);
 /* hwpt.c: harvest batches and the global domain registry */
 void iodirty_batch_init(struct iodirty_flush_batch *b, struct iodirty_hwpt *hwpt);
 void iodirty_batch_cleared(void *arg, u64 iova, u64 len);
+
+/* harvest_demote.c */
+int iodirty_batch_demote(struct iodirty_flush_batch *b, u64 start, u64 end);
+void iodirty_harvest_demote(struct iodirty_flush_batch *b);
 
 /* harvest_prune.c */
 bool iodirty_harvest_prune_enabled(void);

@@ -93,7 +93,8 @@ TRACE_EVENT(iodirty_flush,
 	TP_printk("hwpt=%llu [0x%llx, 0x%llx) %s by %s", __entry->hwpt_id,
 		  __entry->start, __entry->end,
 		  __entry->kind ? "domain" : "range",
-		  __entry->by == 2 ? "floor" : __entry->by ? "policy" : "default")
+		  __entry->by == 3 ? "demote" : __entry->by == 2 ? "floor" :
+		  __entry->by ? "policy" : "default")
 );
 
 /*

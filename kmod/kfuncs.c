@@ -8,8 +8,8 @@
  *    policy sees;
  *  - policy (act on the harvest or scan in progress): struct_ops programs
  *    only, and a filter admits each kfunc only into the iodirty_ops member
- *    it belongs to (flush: flush_range, pending_start/end; export:
- *    fill_bitmap; any member: error).
+ *    it belongs to (flush: flush_range, pending_start/end, demote;
+ *    export: fill_bitmap; any member: error).
  * The verifier-time filter is backed by a run-time check: each policy
  * kfunc finds the kernel's call record from its ctx argument and checks
  * that the matching member is running; misuse ejects the policy
@@ -175,6 +175,44 @@ __bpf_kfunc u64 bpf_iodirty_pending_end(struct iodirty_flush_ctx *ctx, u32 idx)
 }
 
 /**
+ * bpf_iodirty_demote - ask for the 2 MiB leaves of [@start, @end) to be
+ *	demoted into 4 KiB leaves after this harvest
+ * @ctx: the flush member's context
+ * @start: first IOVA
+ * @end: end (exclusive)
+ *
+ * Records a request.  Once the harvest (or scan) in progress has
+ * completed, its IOTLB invalidations included, the kernel replaces every
+ * 2 MiB leaf lying wholly inside [@start, @end) by 512 4 KiB leaves with
+ * the same permissions and output addresses, each inheriting the old
+ * leaf's dirty and accessed state (nothing is lost: a page written since
+ * the harvest is reported by the next one), and invalidates the IOTLB and
+ * paging-structure caches of every attached device for each demoted leaf.
+ * It does so under the IOAS rwsem held for write, as map and unmap do.
+ * Holes and leaves of other sizes are skipped.  Later harvests report
+ * those ranges per 4 KiB.  There is no promotion back.  Overlapping or
+ * adjacent requests of one harvest merge; at most IODIRTY_DEMOTE_MAX (64)
+ * disjoint ones are kept.  A probe (IODIRTY_POLICY_PROBE) records and
+ * drops them.  Counted in IODIRTY_STAT_DEMOTES (leaves demoted).
+ *
+ * Context: iodirty_ops.flush only.
+ *
+ * Return: 0 recorded; -EINVAL for an empty range or a call outside flush
+ * (which also ejects the policy); -EOPNOTSUPP for a domain whose format
+ * has no 2 MiB leaves (the 2 KiB-granule mock); -ENOSPC when this
+ * harvest already holds IODIRTY_DEMOTE_MAX disjoint requests.
+ */
+__bpf_kfunc int bpf_iodirty_demote(struct iodirty_flush_ctx *ctx, u64 start,
+				   u64 end)
+{
+	struct iodirty_flush_batch *b = flush_batch(ctx, "bpf_iodirty_demote");
+
+	if (!b)
+		return -EINVAL;
+	return iodirty_batch_demote(b, start, end);
+}
+
+/**
  * bpf_iodirty_fill_bitmap - write the bitmap chunk of the current run
  * @ctx: the export member's context
  * @dst: record memory, e.g. from bpf_ringbuf_reserve()
@@ -255,6 +293,7 @@ BTF_ID_FLAGS(func, bpf_iodirty_flush_range, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_pending_start, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_pending_end, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_fill_bitmap, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_iodirty_demote, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_error)
 BTF_KFUNCS_END(iodirty_kfunc_ids_struct_ops)
 
@@ -263,6 +302,7 @@ BTF_ID_FLAGS(func, bpf_iodirty_flush_range, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_pending_start, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_pending_end, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_fill_bitmap, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_iodirty_demote, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iodirty_error)
 BTF_KFUNCS_END(iodirty_kfunc_ids_policy)
 
@@ -271,6 +311,7 @@ BTF_ID(func, bpf_iodirty_flush_range)
 BTF_ID(func, bpf_iodirty_pending_start)
 BTF_ID(func, bpf_iodirty_pending_end)
 BTF_ID(func, bpf_iodirty_fill_bitmap)
+BTF_ID(func, bpf_iodirty_demote)
 
 /*
  * Verifier time: policy kfuncs only in iodirty_ops programs, and only in
@@ -289,7 +330,8 @@ static int iodirty_policy_filter(const struct bpf_prog *prog, u32 kfunc_id)
 		return -EACCES;
 	if (kfunc_id == iodirty_policy_kfunc_id[0] ||
 	    kfunc_id == iodirty_policy_kfunc_id[1] ||
-	    kfunc_id == iodirty_policy_kfunc_id[2])
+	    kfunc_id == iodirty_policy_kfunc_id[2] ||
+	    kfunc_id == iodirty_policy_kfunc_id[4])
 		need = "flush";
 	else if (kfunc_id == iodirty_policy_kfunc_id[3])
 		need = "export";

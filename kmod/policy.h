@@ -175,7 +175,9 @@ struct iodirty_domain_info {
  *	policy may have invalidated some itself with bpf_iodirty_flush_range()).
  *	Called when the pending set is full and once with @ctx->final = 1 at
  *	the end of the harvest; anything still pending after the final call
- *	is invalidated by the kernel before the harvest returns.
+ *	is invalidated by the kernel before the harvest returns.  It may also
+ *	ask, with bpf_iodirty_demote(), for the 2 MiB leaves of a range to be
+ *	demoted to 4 KiB leaves once the harvest is over (harvest_demote.c).
  * @sample: during a background scan, decide for one region whether to
  *	walk it (return 1) or skip it this time (return 0).  A skipped region
  *	keeps its dirty bits for a later scan; after @ctx->max_skip

@@ -463,6 +463,9 @@ static int scan_once(struct iodirty_scanner *sc, bool full)
 				  st.dirty_bytes, st.cleared_leaves, b->flushes,
 				  0, ret);
 	up_read(&ioas->rwsem);
+	/* 2 MiB leaves the policy asked to demote (takes the rwsem for write) */
+	if (!ret)
+		iodirty_harvest_demote(b);
 out_free:
 	kfree(w);
 	kfree(b);

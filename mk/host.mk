@@ -21,7 +21,7 @@ HOST_SANFLAGS ?= -O1 -g -std=gnu11 -Wall -Wextra -Werror -pthread \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 # tests also run under ASan+UBSan by host-check (suite name gets "-asan")
-HOST_SAN_TESTS ?= test_diff test_ops test_prune test_race test_record
+HOST_SAN_TESTS ?= test_demote test_diff test_ops test_prune test_race test_record
 
 HOST_DIR := $(BUILD)/host
 HOST_OBJ := $(HOST_DIR)/obj

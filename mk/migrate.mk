@@ -19,8 +19,8 @@
 MIGRATE_BIN := $(BUILD)/tools/iodirty-migrate
 MIGRATE_SRCS := $(addprefix tools/iodirty-migrate/,iodirty-migrate.c \
 	migrate-source.c migrate-policy.c migrate-dest.c migrate-net.c)
-MIGRATE_POLICY_OBJS := $(BUILD)/bpf/defer_hot.bpf.o
-MIGRATE_POLICY_SRCS := bpf/defer_hot.bpf.c
+MIGRATE_POLICY_OBJS := $(BUILD)/bpf/defer_hot.bpf.o $(BUILD)/bpf/split_huge.bpf.o
+MIGRATE_POLICY_SRCS := bpf/defer_hot.bpf.c bpf/split_huge.bpf.c
 
 $(MIGRATE_BIN): $(MIGRATE_SRCS) $(wildcard tools/iodirty-migrate/*.h) \
 		tools/iodirtyctl/iodirtyctl.h bpf/export.h user/libiodirty.c \

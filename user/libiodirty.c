@@ -272,6 +272,7 @@ static const char *const stat_names[] = {
 	[IODIRTY_STAT_EXPORTED_RUNS] = "exported_runs",
 	[IODIRTY_STAT_SAMPLE_SKIPS] = "sample_skips",
 	[IODIRTY_STAT_FORCED_WALKS] = "forced_walks",
+	[IODIRTY_STAT_DEMOTES] = "demotes",
 };
 
 const char *iodirty_stat_name(unsigned int id)

@@ -24,6 +24,10 @@
  *  - hw_access models the IOMMU hardware: it may race with a concurrent
  *    read_and_clear_dirty on the same leaf.  The walker's clearing is
  *    written to be safe against that (see pt_walk.c).
+ *  - demote changes the structure like split (same serialisation), but
+ *    is also safe against concurrent hw_access, mark_dirty,
+ *    set_dirty_range and translate, as hardware would need: those
+ *    re-walk when the leaf they found has become a table (pt_demote.c).
  *
  * Errors (distinct on purpose, documented in README):
  *  -EINVAL      iova / pa / length not aligned to the domain granule,
@@ -40,6 +44,7 @@
  *  -EDOM        range cuts a leaf in two (split it first)
  *  -EACCES      hw_access permission check failed; mark_dirty on an ARM
  *               read-only leaf (ARM can only express dirty with DBM)
+ *  -EAGAIN      demote: the IOMMU kept changing the leaf (nothing changed)
  *  -ENOMEM      table allocation failed (state rolled back)
  * Range arguments are checked in the order ENODATA, EINVAL (alignment),
  * EOVERFLOW, ERANGE, then per-operation arguments, then table state.
@@ -201,6 +206,9 @@ int pt_read_and_clear_dirty(struct pt_domain *d, u64 iova, u64 len,
 			    const struct pt_dirty_sink *sink,
 			    struct pt_dirty_stats *stats);
 int pt_split_leaf(struct pt_domain *d, u64 iova, u64 new_size);
+/* pt_demote.c: 2 MiB leaf -> table of 4 KiB leaves, safe against hw_access */
+int pt_demote(struct pt_domain *d, u64 iova);
+int pt_demote_range(struct pt_domain *d, u64 iova, u64 len, u64 *demoted);
 void pt_dirty_stats_add(struct pt_dirty_stats *to,
 			const struct pt_dirty_stats *s);
 

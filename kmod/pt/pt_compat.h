@@ -110,6 +110,10 @@ static inline void pt_atomic_or64(u64 *p, u64 mask)
 #define pt_host_prune_late_inval false
 #define pt_host_clean_hook	((void (*)(u64 *))NULL)
 #define pt_host_bug(b)		false
+#define pt_host_demote_bug(b)	false
+#define pt_host_demote_hook	((void (*)(u64 *))NULL)
+#define pt_host_access_hook	((void (*)(u64))NULL)
+#define pt_host_count_rewalk()	((void)0)
 
 static inline void pt_atomic_andnot64(u64 *p, u64 mask)
 {
@@ -204,6 +208,39 @@ enum pt_host_bug {
 };
 extern unsigned int pt_host_bugs;
 #define pt_host_bug(b)		(__builtin_expect(!!(pt_host_bugs & (b)), 0))
+
+/*
+ * Negative controls for demotion (pt_demote.c; selftests/host/test_demote.c),
+ * a mask in pt_host_demote_bugs, each wrong on purpose:
+ *  PT_DEMOTE_BUG_PLAIN_STORE  install the new table with a plain store
+ *	instead of a compare-and-exchange against the copied leaf
+ *  PT_DEMOTE_BUG_NO_INHERIT   new 4 KiB leaves do not inherit the dirty state
+ *  PT_DEMOTE_BUG_NO_TABLE_A   the new table entry is created without its
+ *	non-leaf accessed bit (a pruning harvest then skips it)
+ *  PT_DEMOTE_BUG_NO_REWALK    the IOMMU model updates the entry it found
+ *	even after it became a table, instead of walking again
+ * pt_host_demote_hook, if set, is called between filling the new table
+ * and installing it (a test plays the IOMMU inside that window);
+ * pt_host_access_hook, if set, between the IOMMU model's walk and its
+ * update of the leaf (a test demotes inside that window);
+ * pt_host_demote_retries and pt_host_rewalks count failed installs and
+ * re-walks.
+ */
+enum pt_demote_bug {
+	PT_DEMOTE_BUG_PLAIN_STORE	= 1u << 0,
+	PT_DEMOTE_BUG_NO_INHERIT	= 1u << 1,
+	PT_DEMOTE_BUG_NO_TABLE_A	= 1u << 2,
+	PT_DEMOTE_BUG_NO_REWALK		= 1u << 3,
+};
+extern unsigned int pt_host_demote_bugs;
+extern void (*pt_host_demote_hook)(u64 *ptep);
+extern void (*pt_host_access_hook)(u64 iova);
+extern long pt_host_demote_retries;
+extern long pt_host_rewalks;
+#define pt_host_demote_bug(b) \
+	(__builtin_expect(!!(pt_host_demote_bugs & (b)), 0))
+#define pt_host_count_rewalk() \
+	__atomic_fetch_add(&pt_host_rewalks, 1, __ATOMIC_RELAXED)
 
 /*
  * Tables come from 2 MiB chunks backed by transparent huge pages when

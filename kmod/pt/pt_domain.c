@@ -14,6 +14,8 @@ bool pt_host_plain_unsafe;
 bool pt_host_prune_late_inval;
 void (*pt_host_clean_hook)(u64 *p);
 unsigned int pt_host_bugs;
+long pt_host_rewalks;
+void (*pt_host_access_hook)(u64 iova);
 
 #if defined(__SANITIZE_ADDRESS__)
 #define PT_HOST_POOL 0
@@ -298,6 +300,41 @@ void pt_leaf_info(const struct pt_domain *d, const struct pt_leafref *r,
 	}
 }
 
+/*
+ * Has the leaf entry found at @lvl (now reading @e) been replaced by a
+ * table (pt_demote())?  Then the caller must walk again: updating @e would
+ * set bits in a table entry and lose them.  PT_DEMOTE_BUG_NO_REWALK
+ * (host negative control) pretends it never is.
+ */
+bool pt_leaf_stale(const struct pt_domain *d, u64 e, unsigned int lvl)
+{
+	if (pt_host_demote_bug(PT_DEMOTE_BUG_NO_REWALK))
+		return false;
+	return !pt_e_present(d->fmt, e) ||
+	       (lvl > 0 && pt_e_is_table(d->fmt, e, lvl));
+}
+
+/*
+ * pt_leaf_set_dirty() for the IOMMU-side callers, which may race with
+ * pt_demote(): -EAGAIN when the entry stopped being a leaf at @lvl.
+ */
+static int pt_leaf_set_dirty_at(const struct pt_domain *d, u64 *ptep,
+				unsigned int lvl)
+{
+	u64 old = READ_ONCE(*ptep), new;
+	int ret;
+
+	for (;;) {
+		if (pt_leaf_stale(d, old, lvl))
+			return -EAGAIN;
+		ret = pt_e_set_dirty(d->fmt, old, &new);
+		if (ret || new == old)
+			return ret;
+		if (pt_cmpxchg64(ptep, &old, new))
+			return 0;
+	}
+}
+
 /* Set the dirty state of one leaf entry (one replica is enough). */
 int pt_leaf_set_dirty(const struct pt_domain *d, u64 *ptep)
 {
@@ -385,14 +422,18 @@ void pt_path_set_accessed(const struct pt_domain *d, u64 iova,
  * entry's A is set before the leaf's D, as a page walk does.  A faulting
  * access changes nothing.  The updates are atomic, as the hardware's are,
  * so they race correctly with pt_read_and_clear_dirty() on another CPU.
- * The table structure does not change under it (see pt.h), so checking
- * permission before the updates is the same as checking it during them.
+ * The table structure does not change under it (see pt.h), except by
+ * pt_demote(), which keeps permissions: so checking permission before the
+ * updates is the same as checking it during them.  When the leaf it found
+ * has become a table meanwhile (demoted) it walks again, as the hardware
+ * retries a walk whose A/D update finds the entry changed.
  *
  * Return: 0, -EINVAL bad @access, -ERANGE, -ENOENT, -EACCES.
  */
 int pt_hw_access_psc(struct pt_domain *d, u64 iova, unsigned int access,
 		     unsigned int psc_lvl, struct pt_xlate *x)
 {
+	enum pt_format F = d->fmt;
 	struct pt_leafref r;
 	u64 old, new;
 	int ret;
@@ -401,22 +442,45 @@ int pt_hw_access_psc(struct pt_domain *d, u64 iova, unsigned int access,
 		return -EINVAL;
 	if (iova >= pt_va_limit(d))
 		return -ERANGE;
+again:
 	ret = pt_find_leaf(d, iova, &r);
 	if (ret)
 		return ret;
+	if (unlikely(pt_host_access_hook))
+		pt_host_access_hook(iova);
 	old = READ_ONCE(*r.ptep);
-	ret = pt_e_hw_update(d->fmt, old, access, &new);
+	if (pt_leaf_stale(d, old, r.lvl))
+		goto rewalk;
+	ret = pt_e_hw_update(F, old, access, &new);
 	if (!ret) {
 		pt_path_set_accessed(d, iova, r.lvl, psc_lvl);
-		do {
-			ret = pt_e_hw_update(d->fmt, old, access, &new);
+		for (;;) {
+			ret = pt_e_hw_update(F, old, access, &new);
 			if (ret || new == old)
 				break;
-		} while (!pt_cmpxchg64(r.ptep, &old, new));
+			if (pt_cmpxchg64(r.ptep, &old, new))
+				break;
+			/* demoted under us: the update belongs to the new leaf */
+			if (pt_leaf_stale(d, old, r.lvl))
+				goto rewalk;
+		}
 	}
-	if (x)
+	if (x) {
 		pt_leaf_info(d, &r, x);
+		/* demoted after our update: describe the leaf we used */
+		if (pt_leaf_stale(d, READ_ONCE(*r.first), r.lvl)) {
+			u64 e = ret ? old : new;
+
+			x->pa = pt_e_leaf_pa(F, e, r.size);
+			x->prot = pt_e_prot(F, e);
+			x->dirty = pt_e_dirty(F, e);
+			x->accessed = pt_e_accessed(F, e);
+		}
+	}
 	return ret;
+rewalk:
+	pt_host_count_rewalk();
+	goto again;
 }
 
 /**
@@ -458,13 +522,20 @@ int pt_mark_dirty(struct pt_domain *d, u64 iova)
 
 	if (iova >= pt_va_limit(d))
 		return -ERANGE;
-	ret = pt_find_leaf(d, iova, &r);
-	if (ret)
-		return ret;
-	if (pt_e_set_dirty(d->fmt, READ_ONCE(*r.ptep), &(u64){ 0 }))
-		return -EACCES;
-	pt_path_set_accessed(d, iova, r.lvl, PT_PSC_MISS);
-	return pt_leaf_set_dirty(d, r.ptep);
+	do {
+		ret = pt_find_leaf(d, iova, &r);
+		if (ret)
+			return ret;
+		if (pt_leaf_stale(d, READ_ONCE(*r.ptep), r.lvl)) {
+			ret = -EAGAIN;
+			continue;
+		}
+		if (pt_e_set_dirty(d->fmt, READ_ONCE(*r.ptep), &(u64){ 0 }))
+			return -EACCES;
+		pt_path_set_accessed(d, iova, r.lvl, PT_PSC_MISS);
+		ret = pt_leaf_set_dirty_at(d, r.ptep, r.lvl);
+	} while (ret == -EAGAIN && (pt_host_count_rewalk(), 1));
+	return ret;
 }
 
 /**
@@ -491,7 +562,11 @@ void pt_set_dirty_range(const struct pt_domain *d, u64 iova, u64 len)
 			continue;
 		}
 		pt_path_set_accessed(d, s, r.lvl, PT_PSC_MISS);
-		pt_leaf_set_dirty(d, r.first);
+		/* demoted meanwhile: walk again to the new leaf at @s */
+		if (pt_leaf_set_dirty_at(d, r.first, r.lvl) == -EAGAIN) {
+			pt_host_count_rewalk();
+			continue;
+		}
 		s = r.iova + r.size;
 	}
 }

@@ -31,6 +31,7 @@ int pt_check_range(const struct pt_domain *d, u64 iova, u64 len);
 void pt_leaf_info(const struct pt_domain *d, const struct pt_leafref *r,
 		  struct pt_xlate *x);
 int pt_leaf_set_dirty(const struct pt_domain *d, u64 *ptep);
+bool pt_leaf_stale(const struct pt_domain *d, u64 e, unsigned int lvl);
 void pt_path_set_accessed(const struct pt_domain *d, u64 iova,
 			  unsigned int leaf_lvl, unsigned int psc_lvl);
 u64 pt_free_subtree(const struct pt_domain *d, u64 *table, unsigned int lvl);

@@ -173,8 +173,9 @@ $P/share/iodirty/default.bpf.o
 $P/share/iodirty/defer_hot.bpf.o
 $P/share/iodirty/export.bpf.o
 $P/share/iodirty/hotcold.bpf.o
+$P/share/iodirty/split_huge.bpf.o
 $(cd "$top" && for f in bpf/default.bpf.c bpf/coalesce.bpf.c bpf/hotcold.bpf.c bpf/export.bpf.c \
-	bpf/defer_hot.bpf.c \
+	bpf/defer_hot.bpf.c bpf/split_huge.bpf.c \
 	bpf/iodirty.bpf.h bpf/export.h bpf/examples/*.bpf.c vmlinux.h; do
 	echo "$P/share/iodirty/src/$(basename "$f")"; done)
 LIST

@@ -38,7 +38,7 @@ const char argp_program_doc[] =
 "       iodirty-migrate --to HOST:PORT [--mem SIZE] [--devices N] [--model M]\n"
 "                       [--pattern P] [--rate R] [--seed S] [--sync bitmap|stream]\n"
 "                       [--downtime-limit MS] [--bandwidth MiB/s] [--max-rounds N]\n"
-"                       [--json] [--policy A.bpf.o,B.bpf.o,default]\n"
+"                       [--huge] [--json] [--policy A.bpf.o,B.bpf.o,default]\n"
 "\n"
 "The source maps --mem of memory into an IOAS, lets --devices emulated\n"
 "devices DMA-write it (--pattern, --rate writes/s each) and pre-copies it:\n"
@@ -55,6 +55,13 @@ const char argp_program_doc[] =
 "    iodirty-migrate --to 127.0.0.1:4444 --sync stream --policy defer_hot.bpf.o,default\n"
 "    iodirty-migrate --to 127.0.0.1:4444 --pattern nic --devices 2 --json\n"
 "    iodirty-migrate --to 127.0.0.1:4444 --bandwidth 32 --downtime-limit 100\n"
+"    iodirty-migrate --to 127.0.0.1:4444 --huge --pattern random --policy split_huge,default\n"
+"\n"
+"--huge backs the memory with 2 MiB hugetlb pages (reserve them first:\n"
+"/proc/sys/vm/nr_hugepages, or tools/vm/run --hugepages N) and maps it with\n"
+"2 MiB IOPTEs, whose dirty bit covers 2 MiB; split_huge demotes the dirty ones\n"
+"to 4 KiB after each harvest (bpf_iodirty_demote), so later rounds resend 4 KiB\n"
+"pages.  The table's 'split 2M' column counts the leaves demoted.\n"
 "\n"
 "POLICIES: a path, or a bare name (defer_hot or defer_hot.bpf.o) looked up in\n"
 IODIRTY_POLICY_SEARCH ".\n";
@@ -65,7 +72,7 @@ enum {
 	OPT_SEED = 's', OPT_SYNC = 'S', OPT_DOWNTIME = 'D', OPT_BW = 'b',
 	OPT_ROUNDS = 'R', OPT_JSON = 'j', OPT_POLICY = 'P', OPT_VERBOSE = 'v',
 	OPT_TIMEOUT = 'T', OPT_WRITE_BYTES = 'w',
-	OPT_SCAN_MS = 256, OPT_MAX_SKIP, OPT_DROP, OPT_SKIP_FLUSH,
+	OPT_SCAN_MS = 256, OPT_MAX_SKIP, OPT_DROP, OPT_SKIP_FLUSH, OPT_HUGE,
 };
 
 static const struct argp_option opts[] = {
@@ -84,6 +91,7 @@ static const struct argp_option opts[] = {
 	{ "bandwidth", OPT_BW, "MiB/s", 0, "rate limit of the page stream (default 128)", 2 },
 	{ "max-rounds", OPT_ROUNDS, "N", 0, "switch over after N rounds anyway (default 30)", 2 },
 	{ "policy", OPT_POLICY, "LIST", 0, "comma-separated policies (paths, or names such as defer_hot found as for iodirtyctl: see POLICIES) or 'default': one migration each", 2 },
+	{ "huge", OPT_HUGE, NULL, 0, "hugetlb memory mapped with 2 MiB IOPTEs (--mem a multiple of 2M; not mock)", 2 },
 	{ "scan-ms", OPT_SCAN_MS, "MS", 0, "stream: scanner period (default 50)", 2 },
 	{ "max-skip", OPT_MAX_SKIP, "N", 0, "stream: scanner sampling floor, 1..1024 (default 256)", 2 },
 	{ "json", OPT_JSON, NULL, 0, "NDJSON: one record per round and per migration", 3 },
@@ -138,6 +146,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_VERIFY: env.verify = true; return 0;
 	case OPT_JSON: env.json = true; return 0;
 	case OPT_SKIP_FLUSH: env.skip_flush = true; return 0;
+	case OPT_HUGE: env.huge = true; return 0;
 	case 'h': argp_state_help(state, stderr, ARGP_HELP_STD_HELP); return 0;
 	case OPT_TO:
 		if (mig_parse_hostport(arg, env.host, sizeof(env.host), &env.port))
@@ -183,6 +192,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.listen_port == !env.port)
 			argp_error(state, "give exactly one of --listen PORT and --to HOST:PORT");
+		if (env.huge && env.mem % MIG_HUGE)
+			argp_error(state, "--huge: --mem must be a multiple of 2M");
+		if (env.huge && env.model == IODIRTY_MODEL_MOCK)
+			argp_error(state, "--huge: the mock IOMMU has no 2 MiB IOPTEs (use amd, vtd or arm)");
 		if (env.skip_flush && env.sync != MIG_SYNC_BITMAP)
 			argp_error(state, "--unsafe-skip-flush works with --sync bitmap only");
 		return 0;
@@ -266,12 +279,14 @@ static void print_result_line(const struct mig_result *r)
 		       "\"downtime\":%.1f,\"downtime_expected\":%.1f,\"harvest_ms\":%.2f,"
 		       "\"pte_visits\":%llu,\"iotlb_invalidations\":%llu,\"iotlb_cost_ns\":%llu,"
 		       "\"harvests\":%llu,\"scans\":%llu,\"gap_pages\":%llu,\"dropped_pages\":%llu,"
-		       "\"oracle_missed\":%llu,\"mismatched\":%lld}\n",
+		       "\"oracle_missed\":%llu,\"huge\":%s,\"demoted_2m\":%llu,"
+		       "\"mismatched\":%lld}\n",
 		       r->policy, env.sync == MIG_SYNC_BITMAP ? "bitmap" : "stream",
 		       r->ok ? "failed" : "completed", r->rounds, r->bytes, r->final_bytes,
 		       r->downtime_ms, r->expected_ms, r->harvest_ms, r->pte_visits,
 		       r->invalidations, r->inv_cost_ns, r->harvests, r->scans,
-		       r->gap_pages, r->dropped, r->oracle_missed, r->mismatched);
+		       r->gap_pages, r->dropped, r->oracle_missed,
+		       env.huge ? "true" : "false", r->demoted, r->mismatched);
 		fflush(stdout);
 		return;
 	}
@@ -296,9 +311,10 @@ static void print_table(const struct mig_result *res, int n)
 {
 	int i;
 
-	printf("\n%-18s %6s %10s %10s %9s %9s %10s %8s %10s %10s\n", "policy", "rounds",
+	printf("\n%-18s %6s %10s %10s %9s %9s %10s %8s %10s", "policy", "rounds",
 	       "sent MiB", "downtime", "expected", "harvest", "PTE visits", "IOTLB inv",
-	       "inv cost", "mismatched");
+	       "inv cost");
+	printf(env.huge ? " %8s %10s\n" : "%.0s %10s\n", "split 2M", "mismatched");
 	for (i = 0; i < n; i++) {
 		const struct mig_result *r = &res[i];
 
@@ -312,10 +328,13 @@ static void print_table(const struct mig_result *res, int n)
 			snprintf(mm, sizeof(mm), "unchecked");
 		else
 			snprintf(mm, sizeof(mm), "%lld", r->mismatched);
-		printf("%-18s %6u %10.2f %8.0fms %7.0fms %7.2fms %10llu %9llu %8.1fus %10s\n",
+		printf("%-18s %6u %10.2f %8.0fms %7.0fms %7.2fms %10llu %9llu %8.1fus",
 		       r->policy, r->rounds, r->bytes / 1048576.0, r->downtime_ms,
 		       r->expected_ms, r->harvest_ms, r->pte_visits, r->invalidations,
-		       r->inv_cost_ns / 1e3, mm);
+		       r->inv_cost_ns / 1e3);
+		if (env.huge)
+			printf(" %8llu", r->demoted);
+		printf(" %10s\n", mm);
 	}
 	fflush(stdout);
 }

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 #define MIG_PAGE		4096ULL
+#define MIG_HUGE		(2ULL << 20)	/* --huge: leaf and hugetlb page size */
 #define MIG_IOVA		(1ULL << 24)
 #define MIG_MAX_POLICIES	8
 #define MIG_MAX_DEVICES		8
@@ -47,6 +48,7 @@ struct mig_env {
 	unsigned int max_rounds;
 	unsigned int scan_ms;		/* stream: scanner period */
 	unsigned int max_skip;		/* stream: the scanner's sampling floor */
+	bool huge;			/* hugetlb memory, 2 MiB IOPTEs */
 	bool json;
 	bool verbose;
 	int timeout_s;			/* every socket operation */
@@ -73,6 +75,7 @@ struct mig_result {
 	unsigned long long gap_pages;	/* stream: pages only the final GET had */
 	unsigned long long dropped;	/* --unsafe-drop-every */
 	unsigned long long oracle_missed;
+	unsigned long long demoted;	/* 2 MiB leaves demoted (IODIRTY_STAT_DEMOTES) */
 	long long mismatched;		/* -1: not verified */
 	unsigned long long first_bad[MIG_REPORT_PAGES];
 	unsigned int nbad;

@@ -47,6 +47,9 @@
 #include "migrate-source.h"
 
 #define SCAN_REGION	(256 << 10)
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB	(21 << 26)	/* log2(2 MiB) << MAP_HUGE_SHIFT */
+#endif
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -95,9 +98,13 @@ static int src_setup_memory(struct src *s)
 	if (s->fd < 0)
 		FAIL(s->fd, "open %s", IODIRTY_DEV_PATH);
 	s->buf = mmap(NULL, s->len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE |
+		      (env.huge ? MAP_HUGETLB | MAP_HUGE_2MB : 0), -1, 0);
 	if (s->buf == MAP_FAILED) {
 		s->buf = NULL;
+		if (env.huge)
+			FAIL(-errno, "allocating %llu MiB of 2 MiB hugetlb pages (reserve %llu in /proc/sys/vm/nr_hugepages)",
+			     s->len >> 20, s->len / MIG_HUGE);
 		FAIL(-errno, "allocating %llu MiB", s->len >> 20);
 	}
 	/* the guest's memory before migration: seeded, so every run starts alike */
@@ -125,8 +132,10 @@ static int src_setup_memory(struct src *s)
 		return err;
 	}
 	for (i = 0; i < env.devices; i++) {
+		/* --huge: 2 MiB leaves allowed, hugetlb pages give them */
 		err = iodirty_device_create(s->fd, env.model, IODIRTY_DEVICE_DIRTY_TRACKING,
-					    env.model == IODIRTY_MODEL_MOCK ? 0 : MIG_PAGE,
+					    env.model == IODIRTY_MODEL_MOCK ? 0 :
+					    env.huge ? MIG_PAGE | MIG_HUGE : MIG_PAGE,
 					    &s->dev[i]);
 		if (err)
 			FAIL(err, "DEVICE_CREATE (%s)", iodirty_model_name(env.model));
@@ -144,6 +153,22 @@ static int src_setup_memory(struct src *s)
 	err = iodirty_set_dirty_tracking(s->fd, s->hwpt, true);
 	if (err)
 		FAIL(err, "SET_DIRTY_TRACKING");
+	if (env.huge) {
+		/* a counters-only walk: with 2 MiB leaves only, one per 2 MiB */
+		struct iodirty_harvest h = {
+			.hwpt_id = s->hwpt, .flags = IODIRTY_HARVEST_NO_CLEAR,
+			.iova = MIG_IOVA, .length = s->len, .page_size = MIG_PAGE,
+		};
+
+		err = iodirty_harvest(s->fd, &h);
+		if (err)
+			FAIL(err, "HARVEST (leaf count)");
+		if (h.out_leaves != s->len / MIG_HUGE) {
+			fprintf(stderr, "iodirty-migrate: --huge: the memory is mapped with %llu leaves, not %llu 2 MiB ones\n",
+				(unsigned long long)h.out_leaves, s->len / MIG_HUGE);
+			return -EINVAL;
+		}
+	}
 	/* the oracle judges the union of everything reported (lab) */
 	err = iodirty_oracle_reset(s->fd, s->hwpt);
 	if (err)
@@ -354,6 +379,18 @@ static int src_iotlb(struct src *s, unsigned long long *inv, unsigned long long 
 	return 0;
 }
 
+/* 2 MiB leaves demoted so far, module-wide (bpf_iodirty_demote) */
+static int src_demotes(struct src *s, unsigned long long *n)
+{
+	struct iodirty_status st;
+	int err = iodirty_status(s->fd, &st);
+
+	if (err)
+		FAIL(err, "IODIRTY_STATUS");
+	*n = st.out_stats[IODIRTY_STAT_DEMOTES];
+	return 0;
+}
+
 /* pre-copy until the pending set fits the downtime, then stop-and-copy */
 static int src_migrate(struct src *s, const char *policy, struct mig_result *res)
 {
@@ -550,7 +587,7 @@ int mig_source(const char *policy, int session, int sessions, struct mig_result 
 {
 	struct src s = { .fd = -1, .sock = -1, .len = env.mem,
 			 .npages = env.mem / MIG_PAGE };
-	unsigned long long inv0, cost0, inv1, cost1;
+	unsigned long long inv0, cost0, inv1, cost1, dem0, dem1;
 	size_t bml = (s.npages + 7) / 8;
 	struct iodirty_scan sc;
 	int err;
@@ -586,7 +623,7 @@ int mig_source(const char *policy, int session, int sessions, struct mig_result 
 		goto out;
 	}
 	mig_bucket_init(&s.tb, env.bandwidth);
-	err = src_iotlb(&s, &inv0, &cost0);
+	err = src_iotlb(&s, &inv0, &cost0) ?: src_demotes(&s, &dem0);
 	if (err)
 		goto out;
 	if (env.sync == MIG_SYNC_STREAM) {
@@ -594,7 +631,8 @@ int mig_source(const char *policy, int session, int sessions, struct mig_result 
 		sc.op = IODIRTY_SCAN_START;
 		sc.hwpt_id = s.hwpt;
 		sc.period_ms = env.scan_ms;
-		sc.region_size = SCAN_REGION;
+		/* a region must hold whole leaves, or a scan never clears them */
+		sc.region_size = env.huge ? MIG_HUGE : SCAN_REGION;
 		sc.max_skip = env.max_skip;
 		err = iodirty_scan(s.fd, &sc);
 		if (err) {
@@ -610,7 +648,7 @@ int mig_source(const char *policy, int session, int sessions, struct mig_result 
 	err = src_start_devices(&s) ?: src_migrate(&s, policy, res);
 	if (err)
 		goto out;
-	err = src_iotlb(&s, &inv1, &cost1);
+	err = src_iotlb(&s, &inv1, &cost1) ?: src_demotes(&s, &dem1);
 	if (!err && env.sync == MIG_SYNC_STREAM)
 		err = iodirty_scan_op(s.fd, s.hwpt, IODIRTY_SCAN_STATUS, 0, &sc);
 	if (err)
@@ -623,6 +661,7 @@ int mig_source(const char *policy, int session, int sessions, struct mig_result 
 		res->scans = sc.out_scans;
 	}
 	res->invalidations = inv1 - inv0;
+	res->demoted = dem1 - dem0;
 	res->inv_cost_ns = cost1 - cost0;
 	err = src_verify(&s, res);
 	if (err)

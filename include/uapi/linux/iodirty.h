@@ -102,6 +102,7 @@ enum iodirty_stat {
 	IODIRTY_STAT_EXPORTED_RUNS = 10,
 	IODIRTY_STAT_SAMPLE_SKIPS = 11,
 	IODIRTY_STAT_FORCED_WALKS = 12,	/* regions walked despite sampling */
+	IODIRTY_STAT_DEMOTES = 13,	/* 2 MiB leaves demoted (bpf_iodirty_demote) */
 	IODIRTY_STAT__MAX,
 };
 

@@ -12,6 +12,9 @@
  *    (--unsafe-skip-flush, the lab's SKIP_FLUSH_UNSAFE) give mismatched > 0,
  *    the destination names the pages, both exit non-zero; the same small
  *    run without the unsafe flag gives 0;
+ *  - huge_split: memory mapped with 2 MiB IOPTEs (--huge, hugetlb pages),
+ *    sparse random writes, split_huge vs default in one run: split_huge
+ *    demotes 2 MiB leaves and sends fewer bytes, both mismatched 0;
  *  - bad input: unknown option, bad HOST:PORT, nothing listening, a port
  *    in use, bandwidth 0, a file that is not a policy, the destination
  *    killed mid-migration: a clear error, exit non-zero, nothing hangs.
@@ -29,6 +32,7 @@
 
 #define MIG_BIN		"/opt/iodirty/iodirty-migrate"
 #define DEFER_HOT	"/opt/iodirty/defer_hot.bpf.o"
+#define SPLIT_HUGE	"/opt/iodirty/split_huge.bpf.o"
 #define DST_LOG		"/tmp/migrate-dst.log"
 #define SRC_LOG		"/tmp/migrate-src.log"
 #define RUN_TIMEOUT_S	120
@@ -284,6 +288,73 @@ static void subtest_bad_input(void)
 	}
 }
 
+/* the value of "key": in the NDJSON result line of @policy, or -1 */
+static long long result_field(const char *policy, const char *key)
+{
+	char head[160], k[48];
+	const char *p, *e;
+
+	snprintf(head, sizeof(head), "{\"type\":\"result\",\"policy\":\"%s\"", policy);
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(src_out, head);
+	if (!p)
+		return -1;
+	e = strchr(p, '\n');
+	p = strstr(p, k);
+	if (!p || (e && p > e))
+		return -1;
+	return atoll(p + strlen(k));
+}
+
+static void subtest_huge_split(void)
+{
+	int port = next_port++, src_rc, dst_rc, n;
+	long long sum, b_split, b_def, d_split, d_def;
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+	int huge = 0;
+	pid_t dst;
+
+	if (f) {
+		if (fscanf(f, "%d", &huge) != 1)
+			huge = 0;
+		fclose(f);
+	}
+	if (huge < 8) {
+		test__skip("needs 8 hugetlb pages (run with --hugepages)");
+		return;
+	}
+	dst = start_dst(port, true);
+	if (!ASSERT_GE(dst, 1, "destination listening"))
+		return;
+	/* sparse: ~1000 random 64-byte writes/s over 16 MiB (8 leaves) */
+	src_rc = run_src(port, "--huge", "--mem", "16M", "--bandwidth", "32",
+			 "--rate", "1000", "--pattern", "random", "--max-rounds", "6",
+			 "--seed", "11", "--json", "--policy", SPLIT_HUGE ",default", NULL);
+	dst_rc = wait_exit(dst, RUN_TIMEOUT_S);
+	slurp(DST_LOG, dst_out, sizeof(dst_out));
+	n = count_mismatched(&sum);
+	ASSERT_EQ(src_rc, 0, "source exit status");
+	ASSERT_EQ(dst_rc, 0, "destination exit status");
+	ASSERT_EQ(n, 2, "a verdict per policy (split_huge, default)");
+	ASSERT_EQ(sum, 0, "mismatched 0 in every session");
+	b_split = result_field(SPLIT_HUGE, "total_bytes");
+	b_def = result_field("default", "total_bytes");
+	d_split = result_field(SPLIT_HUGE, "demoted_2m");
+	d_def = result_field("default", "demoted_2m");
+	printf("# --huge random 16 MiB: split_huge sent %.1f MiB (%lld leaves demoted), default %.1f MiB (%lld)\n",
+	       b_split / 1048576.0, d_split, b_def / 1048576.0, d_def);
+	ASSERT_GE(b_split, 1, "split_huge result line");
+	ASSERT_GE(b_def, 1, "default result line");
+	ASSERT_TRUE(b_split < b_def, "split_huge sends fewer bytes than default");
+	ASSERT_GE(d_split, 1, "split_huge demoted 2 MiB leaves");
+	ASSERT_EQ(d_def, 0, "default demoted none");
+	ASSERT_EQ(result_field(SPLIT_HUGE, "oracle_missed"), 0, "oracle: split_huge");
+	ASSERT_EQ(result_field("default", "oracle_missed"), 0, "oracle: default");
+	ASSERT_EQ(result_field(SPLIT_HUGE, "mismatched"), 0, "split_huge: mismatched 0");
+	if (test__verbose() || src_rc || dst_rc || sum || b_split >= b_def)
+		dump_logs();
+}
+
 /* the destination killed mid-migration: the source stops with an error */
 static void subtest_dst_gone(void)
 {
@@ -335,4 +406,6 @@ DEFINE_TEST(migrate)
 		subtest_bad_input();
 	if (test__start_subtest("dst_gone"))
 		subtest_dst_gone();
+	if (test__start_subtest("huge_split"))
+		subtest_huge_split();
 }
