@@ -105,7 +105,9 @@ int main(int argc, char **argv)
 	buf = mmap(NULL, npages * MD_PAGE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	bmsz = npages / 8;
-	bits = calloc(1, bmsz);
+	/* page-aligned: the kernel maps the whole bitmap as one chunk, so each
+	 * GET makes one vendor walk (what tracer_stock.c expects) */
+	bits = aligned_alloc(4096, (bmsz + 4095) & ~4095UL);
 	want = calloc(1, bmsz);
 	if (buf == MAP_FAILED || !bits || !want)
 		die("memory");
