@@ -379,9 +379,8 @@ static double sort_val(const struct row *r)
 
 static int cmp_rows(const void *a, const void *b)
 {
-	double x = sort_val(a), y = sort_val(b);
-
 	const struct row *ra = a, *rb = b;
+	double x = sort_val(a), y = sort_val(b);
 
 	if (x != y)
 		return x < y ? 1 : -1;
