@@ -213,18 +213,62 @@ static void scan_generic_pt(bool verbose)
 	}
 }
 
-static int probe_iommufd(bool quiet, bool verbose)
+/* the vendor walks and iotlb_syncs this kernel has (named with -v) */
+static void probe_vendor(bool verbose)
 {
 	const char *w;
 	unsigned int i;
 
 	nr_walk = nr_sync = 0;
+	for (i = 0; i < sizeof(walk_names) / sizeof(walk_names[0]); i++) {
+		w = func_where(walk_names[i]);
+		if (w)
+			walk_add(walk_names[i], w, verbose);
+		else if (verbose)
+			fprintf(stderr, "iodirty-top: iommufd: skipped %s (not in this kernel)\n",
+				walk_names[i]);
+	}
+	scan_generic_pt(verbose);
+	for (i = 0; i < sizeof(walk_below) / sizeof(walk_below[0]); i++) {
+		w = func_where(walk_below[i][0]);
+		if (w && func_where(walk_below[i][1])) {
+			if (verbose)
+				fprintf(stderr, "iodirty-top: iommufd: skipped %s (counted at %s)\n",
+					walk_below[i][0], walk_below[i][1]);
+		} else if (w) {
+			walk_add(walk_below[i][0], w, verbose);
+		}
+	}
+	for (i = 0; i < sizeof(sync_names) / sizeof(sync_names[0]); i++) {
+		w = func_where(sync_names[i]);
+		if (w && nr_sync < TOP_NR_SYNC) {
+			snprintf(sync_fn[nr_sync++], sizeof(sync_fn[0]), "%s", sync_names[i]);
+			if (verbose)
+				fprintf(stderr, "iodirty-top: iommufd: iotlb %s (%s)\n",
+					sync_names[i], w);
+		} else if (verbose) {
+			fprintf(stderr, "iodirty-top: iommufd: skipped %s (not in this kernel)\n",
+				sync_names[i]);
+		}
+	}
+}
+
+static int probe_iommufd(bool quiet, bool verbose)
+{
+	const char *w;
+
 	w = func_where("iommufd_hwpt_get_dirty_bitmap");
 	if (!w) {
 		if (!quiet)
 			fprintf(stderr, "iodirty-top: source iommufd: the kernel's BTF has no "
 				"iommufd_hwpt_get_dirty_bitmap (needs CONFIG_IOMMUFD, Linux >= 6.7, "
 				"with its module loaded if it is one)\n");
+		if (verbose) {
+			/* what a kernel with iommufd would also use: names checked */
+			fprintf(stderr, "iodirty-top: iommufd: vendor functions of this kernel "
+				"(unused without iommufd):\n");
+			probe_vendor(verbose);
+		}
 		return -ENOENT;
 	}
 	if (verbose)
@@ -245,40 +289,10 @@ static int probe_iommufd(bool quiet, bool verbose)
 	else if (!w)
 		fprintf(stderr, "iodirty-top: iommufd: no iova_bitmap_set in the kernel's BTF: "
 			"dirty runs and pages not counted\n");
-	for (i = 0; i < sizeof(walk_names) / sizeof(walk_names[0]); i++) {
-		w = func_where(walk_names[i]);
-		if (w)
-			walk_add(walk_names[i], w, verbose);
-		else if (verbose)
-			fprintf(stderr, "iodirty-top: iommufd: skipped %s (not in this kernel)\n",
-				walk_names[i]);
-	}
-	scan_generic_pt(verbose);
-	for (i = 0; i < sizeof(walk_below) / sizeof(walk_below[0]); i++) {
-		w = func_where(walk_below[i][0]);
-		if (w && func_where(walk_below[i][1])) {
-			if (verbose)
-				fprintf(stderr, "iodirty-top: iommufd: skipped %s (counted at %s)\n",
-					walk_below[i][0], walk_below[i][1]);
-		} else if (w) {
-			walk_add(walk_below[i][0], w, verbose);
-		}
-	}
+	probe_vendor(verbose);
 	if (!nr_walk)
 		fprintf(stderr, "iodirty-top: iommufd: no vendor read_and_clear_dirty found: "
 			"walks not counted\n");
-	for (i = 0; i < sizeof(sync_names) / sizeof(sync_names[0]); i++) {
-		w = func_where(sync_names[i]);
-		if (w && nr_sync < TOP_NR_SYNC) {
-			snprintf(sync_fn[nr_sync++], sizeof(sync_fn[0]), "%s", sync_names[i]);
-			if (verbose)
-				fprintf(stderr, "iodirty-top: iommufd: iotlb %s (%s)\n",
-					sync_names[i], w);
-		} else if (verbose) {
-			fprintf(stderr, "iodirty-top: iommufd: skipped %s (not in this kernel)\n",
-				sync_names[i]);
-		}
-	}
 	if (!nr_sync)
 		fprintf(stderr, "iodirty-top: iommufd: no iotlb_sync found: invalidations "
 			"not counted\n");
