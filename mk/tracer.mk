@@ -31,7 +31,7 @@ $(TOOLS_DIR)/iodirty-lab: $(LAB_SRCS) tools/iodirty-lab/iodirty-lab.h $(TOOLS_LI
 		-static -lm
 
 $(TRACER_BUILD)/iodirty-top.bpf.o: tools/iodirty-top/iodirty-top.bpf.c \
-		tools/iodirty-top/iodirty-top.h $(BUILD)/bpf/vmlinux.h
+		tools/iodirty-top/iodirty-top.h tools/iodirty-top/top_iommufd.bpf.h $(BUILD)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Itools/iodirty-top -c $< -o $@.tmp.o
@@ -41,12 +41,17 @@ $(TRACER_BUILD)/iodirty-top.skel.h: $(TRACER_BUILD)/iodirty-top.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name iodirty_top_bpf > $@
 
-$(TOOLS_DIR)/iodirty-top: tools/iodirty-top/iodirty-top.c tools/iodirty-top/iodirty-top.h \
+TOP_SRCS := tools/iodirty-top/iodirty-top.c tools/iodirty-top/top_source.c \
+	    tools/iodirty-top/top_print.c
+TOP_HDRS := tools/iodirty-top/iodirty-top.h tools/iodirty-top/top_source.h \
+	    tools/iodirty-top/top_print.h
+
+$(TOOLS_DIR)/iodirty-top: $(TOP_SRCS) $(TOP_HDRS) \
 		$(TRACER_BUILD)/iodirty-top.skel.h user/bpf_print.h user/iodirty_record.h user/parse_size.h \
 		$(TRACER_REC_SRCS) | $(DEPS)/stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -Iuser -Itools/iodirty-top -I$(TRACER_BUILD) $< \
+	$(Q)$(CC) $(USER_CFLAGS) -Iuser -Itools/iodirty-top -I$(TRACER_BUILD) $(TOP_SRCS) \
 		$(TRACER_REC_SRCS) -o $@ $(USER_LDLIBS)
 
 TOOLS_BINS += $(TRACER_BINS)
@@ -61,3 +66,22 @@ $(BUILD)/vm/test_progs: selftests/vm/tracer_util.h
 $(BUILD)/vm/test_progs: $(DIRTYRATE_SRCS)
 $(BUILD)/vm/test_progs: VM_TEST_SRCS += $(DIRTYRATE_SRCS)
 $(BUILD)/vm/test_progs: USER_LDLIBS += -lm
+
+# iommufd-mockdirty (selftests/vm/iommufd_mockdirty.c): drives the debug
+# kernel's own /dev/iommu (IOMMUFD_TEST mock domains) for tracer_stock.c.
+# Built against the 6.12 tree's iommufd_test.h and sanitised UAPI
+# iommufd.h (mk/kselftest.mk's KSFT_HDRS); the ops it uses kept their
+# numbers in 7.x (see the source).
+MOCKDIRTY_BIN := $(BUILD)/vm/iommufd-mockdirty
+ifneq ($(KSRC),)
+VM_EXTRA_BINS += $(MOCKDIRTY_BIN)
+endif
+
+$(MOCKDIRTY_BIN): selftests/vm/iommufd_mockdirty.c selftests/vm/mockdirty.h \
+		$(KSRC)/drivers/iommu/iommufd/iommufd_test.h $(KSFT_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -static -isystem $(KSFT_DIR)/usr/include \
+		-I$(KSRC)/drivers/iommu/iommufd -Iselftests/vm $< -o $@
+
+$(BUILD)/vm/test_progs: selftests/vm/mockdirty.h

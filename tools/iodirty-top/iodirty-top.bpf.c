@@ -12,6 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "iodirty-top.h"
 
 const volatile __u32 targ_tgid = 0;	/* -p */
@@ -79,9 +80,10 @@ static __always_inline void gen_exit(__u32 g)
 	__sync_fetch_and_add(&inflight[g & 1], -1);
 }
 
-static __always_inline struct top_stats *stats_get(__u64 hwpt, __u32 gen)
+static __always_inline struct top_stats *stats_get_ctx(__u64 hwpt, __u64 ctx,
+						       __u32 gen)
 {
-	struct top_key k = { .hwpt = hwpt, .gen = gen };
+	struct top_key k = { .hwpt = hwpt, .ctx = ctx, .gen = gen };
 	struct top_stats *s = bpf_map_lookup_elem(&stats, &k);
 
 	if (s)
@@ -91,6 +93,11 @@ static __always_inline struct top_stats *stats_get(__u64 hwpt, __u32 gen)
 	if (!s)
 		__sync_fetch_and_add(&drops_hwpt, 1);
 	return s;
+}
+
+static __always_inline struct top_stats *stats_get(__u64 hwpt, __u32 gen)
+{
+	return stats_get_ctx(hwpt, 0, gen);
 }
 
 static __always_inline bool hwpt_wanted(__u64 hwpt)
@@ -117,6 +124,39 @@ static __always_inline __u32 log2_u64(__u64 v)
 	if (v >> 2) { v >>= 2; r += 2; }
 	if (v >> 1) r += 1;
 	return r;
+}
+
+static __always_inline void lat_add(struct top_stats *s, __u64 ns)
+{
+	__u32 slot = log2_u64(ns / 1000);
+
+	if (slot >= TOP_MAX_SLOTS)
+		slot = TOP_MAX_SLOTS - 1;
+	__sync_fetch_and_add(&s->lat_sum_ns, ns);
+	__sync_fetch_and_add(&s->hist[slot], 1);
+}
+
+/* --record: a harvest's end, after its runs (same thread, so in order) */
+static __always_inline void record_harvest(__u64 now, __u64 hwpt,
+					   const struct top_tstate *t,
+					   __u64 dirty_bytes, int ret, __u32 g)
+{
+	struct top_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&drops_ring[g & 1], 1);
+		return;
+	}
+	e->time_ns = now;
+	e->hwpt = hwpt;
+	e->iova = t->iova;
+	e->length = t->length;
+	e->page_size = t->page_size;
+	e->dirty_bytes = dirty_bytes;
+	e->type = TOP_EV_HARVEST;
+	e->gen = g;
+	e->ret = ret;
+	bpf_ringbuf_submit(e, 0);
 }
 
 SEC("tp_btf/iodirty_harvest_begin")
@@ -158,10 +198,9 @@ int BPF_PROG(top_harvest_end, u64 hwpt_id, u64 leaves, u64 dirty_leaves,
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct top_tstate *t = bpf_map_lookup_elem(&threads, &tid);
-	__u64 now = bpf_ktime_get_ns(), us, ps;
+	__u64 now = bpf_ktime_get_ns(), ps;
 	struct top_stats *s;
-	struct top_event *e;
-	__u32 g, slot;
+	__u32 g;
 
 	/* no begin seen (filtered, or the tracer started mid-harvest) */
 	if (!t || t->hwpt != hwpt_id)
@@ -183,40 +222,21 @@ int BPF_PROG(top_harvest_end, u64 hwpt_id, u64 leaves, u64 dirty_leaves,
 					     (t->length / ps + 7) / 8);
 		__sync_fetch_and_add(&s->cleared, cleared);
 		__sync_fetch_and_add(&s->leaves, leaves);
-		__sync_fetch_and_add(&s->lat_sum_ns, now - t->ts);
-		us = (now - t->ts) / 1000;
-		slot = log2_u64(us);
-		if (slot >= TOP_MAX_SLOTS)
-			slot = TOP_MAX_SLOTS - 1;
-		__sync_fetch_and_add(&s->hist[slot], 1);
+		lat_add(s, now - t->ts);
 	}
 	/* inside the generation: user space counts records per interval */
-	if (targ_record) {
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (e) {
-			e->time_ns = now;
-			e->hwpt = hwpt_id;
-			e->iova = t->iova;
-			e->length = t->length;
-			e->page_size = ps;
-			e->dirty_bytes = dirty_bytes;
-			e->type = TOP_EV_HARVEST;
-			e->gen = g;
-			e->ret = ret;
-			bpf_ringbuf_submit(e, 0);
-		} else {
-			__sync_fetch_and_add(&drops_ring[g & 1], 1);
-		}
-	}
+	if (targ_record)
+		record_harvest(now, hwpt_id, t, dirty_bytes, ret, g);
 	gen_exit(g);
 	bpf_map_delete_elem(&threads, &tid);
 	return 0;
 }
 
-static __always_inline void range_add(__u64 hwpt, __u64 bucket, __u32 g,
-				      __u64 bytes)
+static __always_inline void range_add(__u64 hwpt, __u64 ctx, __u64 bucket,
+				      __u32 g, __u64 bytes)
 {
-	struct top_range_key k = { .hwpt = hwpt, .bucket = bucket, .gen = g };
+	struct top_range_key k = { .hwpt = hwpt, .ctx = ctx, .bucket = bucket,
+				   .gen = g };
 	struct top_range_val *v = bpf_map_lookup_elem(&ranges, &k);
 
 	if (!v) {
@@ -231,14 +251,58 @@ static __always_inline void range_add(__u64 hwpt, __u64 bucket, __u32 g,
 	__sync_fetch_and_add(&v->runs, 1);
 }
 
+/* split [iova, iova + length) over the -R buckets it touches */
+static __always_inline void ranges_add(__u64 hwpt, __u64 ctx, __u64 iova,
+				       __u64 length, __u32 g)
+{
+	__u64 shift = targ_granule_shift, end = iova + length, b;
+	__u32 i;
+
+	b = iova >> shift;
+	for (i = 0; i < TOP_RUN_BUCKETS; i++) {
+		__u64 bs = b << shift, be = bs + (1ULL << shift);
+		__u64 lo = iova > bs ? iova : bs, hi = end < be ? end : be;
+
+		if (lo >= hi)
+			break;
+		range_add(hwpt, ctx, b, g, hi - lo);
+		if (be >= end)
+			break;
+		b++;
+	}
+	if (i == TOP_RUN_BUCKETS)
+		__sync_fetch_and_add(&ranges_truncated, 1);
+}
+
+/* --record: one dirty run; a full ring is counted, never waited for */
+static __always_inline void record_run(__u64 hwpt, __u64 iova, __u64 length,
+				       __u64 ps, __u32 g)
+{
+	struct top_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&drops_ring[g & 1], 1);
+		return;
+	}
+	e->time_ns = bpf_ktime_get_ns();
+	e->hwpt = hwpt;
+	e->iova = iova;
+	e->length = length;
+	e->page_size = ps;
+	e->dirty_bytes = 0;
+	e->type = TOP_EV_DIRTY;
+	e->gen = g;
+	e->ret = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("tp_btf/iodirty_dirty_run")
 int BPF_PROG(top_dirty_run, u64 hwpt_id, u64 iova, u64 length, u64 scan_seq)
 {
 	struct top_tstate *t = tstate();
-	__u64 shift = targ_granule_shift, end = iova + length, b, ps = 0;
 	struct top_stats *s;
-	struct top_event *e;
-	__u32 g, i;
+	__u64 ps = 0;
+	__u32 g;
 
 	if (t && t->hwpt == hwpt_id)
 		ps = t->page_size;
@@ -250,41 +314,12 @@ int BPF_PROG(top_dirty_run, u64 hwpt_id, u64 iova, u64 length, u64 scan_seq)
 		__sync_fetch_and_add(&s->runs, 1);
 		__sync_fetch_and_add(&s->run_bytes, length);
 	}
-	if (targ_ranges) {
-		b = iova >> shift;
-		for (i = 0; i < TOP_RUN_BUCKETS; i++) {
-			__u64 bs = b << shift, be = bs + (1ULL << shift);
-			__u64 lo = iova > bs ? iova : bs, hi = end < be ? end : be;
-
-			if (lo >= hi)
-				break;
-			range_add(hwpt_id, b, g, hi - lo);
-			if (be >= end)
-				break;
-			b++;
-		}
-		if (i == TOP_RUN_BUCKETS)
-			__sync_fetch_and_add(&ranges_truncated, 1);
-	}
-	if (targ_record && !ps) {
+	if (targ_ranges)
+		ranges_add(hwpt_id, 0, iova, length, g);
+	if (targ_record && !ps)
 		__sync_fetch_and_add(&runs_unlabelled, 1);
-	} else if (targ_record) {
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (e) {
-			e->time_ns = bpf_ktime_get_ns();
-			e->hwpt = hwpt_id;
-			e->iova = iova;
-			e->length = length;
-			e->page_size = ps;
-			e->dirty_bytes = 0;
-			e->type = TOP_EV_DIRTY;
-			e->gen = g;
-			e->ret = 0;
-			bpf_ringbuf_submit(e, 0);
-		} else {
-			__sync_fetch_and_add(&drops_ring[g & 1], 1);
-		}
-	}
+	else if (targ_record)
+		record_run(hwpt_id, iova, length, ps, g);
 	gen_exit(g);
 	return 0;
 }
@@ -316,5 +351,7 @@ int BPF_PROG(top_flush, u64 hwpt_id, u64 start, u64 end, u32 kind, u32 by)
 	gen_exit(g);
 	return 0;
 }
+
+#include "top_iommufd.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -2,11 +2,14 @@
 /*
  * iodirty-top - per-HWPT dirty rates, harvest latency and IOTLB cost, live.
  *
- * Source: iodirty.ko's tracepoints (tp_btf on iodirty_harvest_begin/end,
- * iodirty_dirty_run, iodirty_flush), chosen at start by probing the
- * module's BTF.  Programs are attached only while the tool runs; with
- * nothing attached the tracepoints are static-key no-ops.  Counters are
- * drained every interval (generation flip, iodirty-top.h) unless -C.
+ * Sources, chosen at start by probing the kernel's BTF (top_source.c):
+ * iodirty.ko's tracepoints (tp_btf on iodirty_harvest_begin/end,
+ * iodirty_dirty_run, iodirty_flush), or a stock kernel's iommufd (fentry/
+ * fexit on iommufd_hwpt_get_dirty_bitmap and friends, top_iommufd.bpf.h).
+ * Programs are attached only while the tool runs; with nothing attached
+ * the tracepoints are static-key no-ops and the functions untouched.
+ * Counters are drained every interval (generation flip, iodirty-top.h)
+ * unless -C.
  */
 #include <argp.h>
 #include <errno.h>
@@ -23,6 +26,8 @@
 #include "bpf_print.h"
 #include "iodirty_record.h"
 #include "iodirty-top.h"
+#include "top_print.h"
+#include "top_source.h"
 #include "iodirty-top.skel.h"
 
 #define MiB (1024.0 * 1024.0)
@@ -43,6 +48,8 @@ static struct env {
 	unsigned long long hwpt;
 	const char *record;
 	unsigned long long ring_size;
+	int source;
+	bool break_runs;	/* IODIRTY_TOP_BREAK_RUNS=1: tests' negative control */
 	long interval;
 	long count;
 } env = { .granule = 2 << 20, .rows = 20, .interval = 1, .count = 99999999,
@@ -55,7 +62,9 @@ const char argp_program_doc[] =
 "USAGE: iodirty-top [OPTIONS] [interval [count]]\n"
 "\n"
 "One row per HWPT (domain) with the process that harvests it; a header\n"
-"line with totals.  Source: iodirty.ko's tracepoints (module BTF).\n"
+"line with totals.  Source (--source, default auto: probed): iodirty.ko's\n"
+"tracepoints (module BTF), or a stock kernel's iommufd (>= 6.7, fentry;\n"
+"rows are the HWPTs of each open /dev/iommu, CTX:HWPT).\n"
 "MB = 2^20 bytes; pages are the harvest's bitmap granule.\n"
 "\n"
 "EXAMPLES:\n"
@@ -65,9 +74,10 @@ const char argp_program_doc[] =
 "    iodirty-top -R 4 -g 64K  # hottest ranges at 64 KiB granule\n"
 "    iodirty-top -j 1 5       # NDJSON, one object per interval\n"
 "    iodirty-top -p 1234      # only harvests by PID 1234\n"
-"    iodirty-top --hwpt 3 --record rec.bin  # one domain, record its runs\n";
+"    iodirty-top --hwpt 3 --record rec.bin  # one domain, record its runs\n"
+"    iodirty-top --source iommufd -v  # the kernel's own iommufd\n";
 
-enum { OPT_HWPT = 0x100, OPT_RECORD, OPT_RING_SIZE };
+enum { OPT_HWPT = 0x100, OPT_RECORD, OPT_RING_SIZE, OPT_SOURCE };
 
 static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "NDJSON output: one object per interval", 0 },
@@ -84,6 +94,8 @@ static const struct argp_option opts[] = {
 	  "(iodirty recording format v1)", 0 },
 	{ "ring-size", OPT_RING_SIZE, "SIZE", 0, "--record ring buffer, a power of two >= 4K "
 	  "(default 4M); a full ring drops events (counted)", 0 },
+	{ "source", OPT_SOURCE, "SRC", 0, "auto (default: iodirty if its module is loaded, "
+	  "else iommufd), iodirty, iommufd", 0 },
 	{ "verbose", 'v', NULL, 0, "print the probed source and libbpf debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -123,6 +135,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid HWPT ID %s", arg);
 		break;
 	case OPT_RECORD: env.record = arg; break;
+	case OPT_SOURCE:
+		env.source = top_src_parse(arg);
+		if (env.source < 0)
+			argp_error(state, "unknown source '%s' (auto, iodirty, iommufd)", arg);
+		break;
 	case 'g':
 		v = iodirty_parse_size(arg);
 		if (!v || v & (v - 1) || v < 4096 || v > (1ULL << 40))
@@ -161,69 +178,40 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 static volatile sig_atomic_t exiting;
 static void sig_handler(int sig) { exiting = 1; }
 
-/*
- * The source: iodirty.ko's tracepoints, usable when the module's BTF
- * holds iodirty_harvest_begin with its page_size argument.  Returns 0 or
- * a negative errno after printing what is missing.
- */
-static int probe_source(void)
-{
-	const struct btf_type *t;
-	struct btf *vmlinux, *mod;
-	int id, err, params;
-
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		err = -errno;
-		fprintf(stderr, "iodirty-top: kernel BTF /sys/kernel/btf/vmlinux: %s "
-			"(needs CONFIG_DEBUG_INFO_BTF=y)\n", strerror(-err));
-		return err;
-	}
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		err = -errno;
-		fprintf(stderr, "iodirty-top: cannot load kernel BTF: %s\n", strerror(-err));
-		return err;
-	}
-	mod = btf__load_module_btf("iodirty", vmlinux);
-	if (!mod) {
-		err = -errno;
-		fprintf(stderr, "iodirty-top: no BTF for module iodirty (/sys/kernel/btf/iodirty: %s): "
-			"load iodirty.ko (built with CONFIG_DEBUG_INFO_BTF_MODULES); "
-			"this iodirty-top has no stock-iommufd source\n", strerror(-err));
-		btf__free(vmlinux);
-		return err;
-	}
-	id = btf__find_by_name_kind(mod, "btf_trace_iodirty_harvest_begin", BTF_KIND_TYPEDEF);
-	t = id > 0 ? btf__type_by_id(mod, id) : NULL;
-	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
-		t = btf__type_by_id(mod, t->type);
-	params = t && btf_is_func_proto(t) ? btf_vlen(t) - 1 : -1;
-	btf__free(mod);
-	btf__free(vmlinux);
-	if (params < 0) {
-		fprintf(stderr, "iodirty-top: module iodirty has no tracepoint iodirty_harvest_begin in its BTF\n");
-		return -ENOENT;
-	}
-	if (params != 5) {
-		fprintf(stderr, "iodirty-top: iodirty.ko's iodirty_harvest_begin has %d arguments, "
-			"this iodirty-top needs 5 (with page_size): rebuild the module\n", params);
-		return -EPROTO;
-	}
-	if (env.verbose)
-		fprintf(stderr, "iodirty-top: source: iodirty tracepoints (tp_btf, module BTF "
-			"/sys/kernel/btf/iodirty)\n");
-	return 0;
-}
-
 struct row {
-	__u64 hwpt;
+	__u64 hwpt, ctx;
 	struct top_stats s;
 };
 
 struct range {
-	__u64 hwpt, bucket;
+	__u64 hwpt, ctx, bucket;
 	struct top_range_val v;
 };
+
+static enum top_src src;
+
+/*
+ * iommufd contexts (struct iommufd_ctx *: one per open /dev/iommu) are
+ * shown as small numbers, 1, 2, ... in the order first seen (0: iodirty)
+ */
+#define MAX_CTX 256
+static __u64 ctx_seen[MAX_CTX];
+static unsigned int nr_ctx;
+
+static unsigned int ctx_id(__u64 ctx)
+{
+	unsigned int i;
+
+	if (!ctx)
+		return 0;
+	for (i = 0; i < nr_ctx; i++)
+		if (ctx_seen[i] == ctx)
+			return i + 1;
+	if (nr_ctx == MAX_CTX)
+		return MAX_CTX + 1;	/* "more": still a number, never a pointer */
+	ctx_seen[nr_ctx++] = ctx;
+	return nr_ctx;
+}
 
 static struct iodirty_top_bpf *obj;
 static struct row rows[TOP_MAX_HWPTS];
@@ -237,6 +225,9 @@ static struct iodirty_rec_writer *rec_w;
 static __u64 rec_mono_start, rec_last, rec_records, rec_scans_skipped;
 /* per generation: records written, not yet reported (JSON record.records) */
 static __u64 rec_pending[2], rec_drops, rec_reported;
+/* records the writer refused (counted, the first one's reason printed):
+ * never a reason to stop recording the rest */
+static __u64 rec_rejected;
 static int rec_err;
 
 static __u64 mono_ns(void)
@@ -271,6 +262,14 @@ static int on_event(void *ctx, void *data, size_t len)
 	r.page_size = e->page_size;
 	r.type = e->type == TOP_EV_DIRTY ? IODIRTY_REC_DIRTY : IODIRTY_REC_HARVEST;
 	err = iodirty_rec_write(rec_w, &r);
+	if (err == -EINVAL) {
+		if (!rec_rejected++)
+			fprintf(stderr, "iodirty-top: --record: refused a record (type %u hwpt %llu "
+				"iova %#llx length %llu page size %llu): counted in record.rejected\n",
+				r.type, (unsigned long long)e->hwpt, (unsigned long long)e->iova,
+				(unsigned long long)e->length, (unsigned long long)e->page_size);
+		return 0;
+	}
 	if (err) {
 		fprintf(stderr, "iodirty-top: --record %s: %s\n", env.record, strerror(-err));
 		rec_err = err;
@@ -316,6 +315,7 @@ static int drain(__u32 gen)
 		if (nr_rows < TOP_MAX_HWPTS &&
 		    !bpf_map_lookup_elem(sfd, &k, &rows[nr_rows].s)) {
 			rows[nr_rows].hwpt = k.hwpt;
+			rows[nr_rows].ctx = ctx_id(k.ctx);
 			nr_rows++;
 		}
 		dk[ndk++] = k;
@@ -329,6 +329,7 @@ static int drain(__u32 gen)
 		if (nr_ranges < 2 * TOP_MAX_RANGES &&
 		    !bpf_map_lookup_elem(rfd, &rk, &rangev[nr_ranges].v)) {
 			rangev[nr_ranges].hwpt = rk.hwpt;
+			rangev[nr_ranges].ctx = ctx_id(rk.ctx);
 			rangev[nr_ranges].bucket = rk.bucket;
 			nr_ranges++;
 		}
@@ -371,18 +372,21 @@ static double sort_val(const struct row *r)
 	case SORT_P99: return hist_pct(r->s.hist, 0.99);
 	case SORT_INV: return r->s.inv;
 	case SORT_CLEARED: return r->s.cleared;
-	case SORT_HWPT: return -(double)r->hwpt;
+	case SORT_HWPT: return -(double)(r->ctx << 32 | r->hwpt);
 	default: return r->s.dirty_pages;
 	}
 }
 
 static int cmp_rows(const void *a, const void *b)
 {
+	const struct row *ra = a, *rb = b;
 	double x = sort_val(a), y = sort_val(b);
 
 	if (x != y)
 		return x < y ? 1 : -1;
-	return ((const struct row *)a)->hwpt < ((const struct row *)b)->hwpt ? -1 : 1;
+	if (ra->ctx != rb->ctx)
+		return ra->ctx < rb->ctx ? -1 : 1;
+	return ra->hwpt < rb->hwpt ? -1 : 1;
 }
 
 static int cmp_ranges(const void *a, const void *b)
@@ -391,91 +395,26 @@ static int cmp_ranges(const void *a, const void *b)
 
 	if (x->v.bytes != y->v.bytes)
 		return x->v.bytes < y->v.bytes ? 1 : -1;
+	if (x->ctx != y->ctx)
+		return x->ctx < y->ctx ? -1 : 1;
 	if (x->hwpt != y->hwpt)
 		return x->hwpt < y->hwpt ? -1 : 1;
 	return x->bucket < y->bucket ? -1 : 1;
 }
 
-/* bcc libbpf-tools trace_helpers.c print_log2_hist(), same output */
-static void print_stars(unsigned int val, unsigned int val_max, int width)
+/* HWPT column: the domain ID, or CTX:HWPT for iommufd (static buffer) */
+static const char *row_name(__u64 hwpt, __u64 ctx)
 {
-	int num_stars, num_spaces, i;
-	bool need_plus;
+	static char buf[4][32];
+	static unsigned int k;
+	char *b = buf[k++ & 3];
 
-	num_stars = (val < val_max ? val : val_max) * width / val_max;
-	num_spaces = width - num_stars;
-	need_plus = val > val_max;
-	for (i = 0; i < num_stars; i++)
-		printf("*");
-	for (i = 0; i < num_spaces; i++)
-		printf(" ");
-	if (need_plus)
-		printf("+");
-}
-
-static void print_log2_hist(const unsigned int *vals, int vals_size, const char *val_type)
-{
-	int stars_max = 40, idx_max = -1;
-	unsigned int val, val_max = 0;
-	unsigned long long low, high;
-	int stars, width, i;
-
-	for (i = 0; i < vals_size; i++) {
-		val = vals[i];
-		if (val > 0)
-			idx_max = i;
-		if (val > val_max)
-			val_max = val;
-	}
-	if (idx_max < 0)
-		return;
-	printf("%*s%-*s : count    distribution\n", idx_max <= 32 ? 5 : 15, "",
-	       idx_max <= 32 ? 19 : 29, val_type);
-	stars = idx_max <= 32 ? stars_max : stars_max / 2;
-	for (i = 0; i <= idx_max; i++) {
-		low = (1ULL << (i + 1)) >> 1;
-		high = (1ULL << (i + 1)) - 1;
-		if (low == high)
-			low -= 1;
-		val = vals[i];
-		width = idx_max <= 32 ? 10 : 20;
-		printf("%*lld -> %-*lld : %-8d |", width, low, width, high, val);
-		print_stars(val, val_max, stars);
-		printf("|\n");
-	}
-}
-
-/* bpftrace -f json's hist shape: [{"min":..,"max":..,"count":..}] */
-static void json_hist(const __u32 *h)
-{
-	int i, last = -1;
-
-	for (i = 0; i < TOP_MAX_SLOTS; i++)
-		if (h[i])
-			last = i;
-	printf("{\"type\":\"hist\",\"unit\":\"usecs\",\"data\":[");
-	for (i = 0; i <= last; i++)
-		printf("%s{\"min\":%llu,\"max\":%llu,\"count\":%u}", i ? "," : "",
-		       i ? 1ULL << i : 0ULL, (1ULL << (i + 1)) - 1, h[i]);
-	printf("]}");
-}
-
-static void json_str(const char *s, size_t max)
-{
-	size_t i;
-
-	putchar('"');
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	if (ctx)
+		snprintf(b, sizeof(buf[0]), "%llu:%llu", (unsigned long long)ctx,
+			 (unsigned long long)hwpt);
+	else
+		snprintf(b, sizeof(buf[0]), "%llu", (unsigned long long)hwpt);
+	return b;
 }
 
 struct totals {
@@ -520,9 +459,9 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 	if (env.json) {
 		printf("{\"type\":\"interval\",\"time\":\"%s\",\"ts_ns\":%llu,"
 		       "\"mono_ns\":%llu,\"interval_s\":%.6f,\"cumulative\":%s,"
-		       "\"source\":\"iodirty\",",
+		       "\"source\":\"%s\",",
 		       tbuf, (unsigned long long)realtime_ns, (unsigned long long)mono_end, secs,
-		       env.noclear ? "true" : "false");
+		       env.noclear ? "true" : "false", top_src_name(src));
 		printf("\"totals\":{\"hwpts\":%u,\"dirty_pages\":%llu,\"dirty_bytes\":%llu,"
 		       "\"dirty_pages_s\":%.3f,\"dirty_mb_s\":%.6f,\"harvests\":%llu,"
 		       "\"harvests_s\":%.3f,\"inv\":%llu,\"inv_bytes\":%llu},",
@@ -535,27 +474,30 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 		       "\"ranges_truncated\":%llu,\"runs_unlabelled\":%llu},",
 		       b->drops_hwpt, b->drops_range, rec_drops, b->drops_thread,
 		       b->ranges_truncated, b->runs_unlabelled);
-		printf("\"record\":{\"records\":%llu},", (unsigned long long)rec_reported);
+		printf("\"record\":{\"records\":%llu,\"rejected\":%llu},",
+		       (unsigned long long)rec_reported, (unsigned long long)rec_rejected);
 		printf("\"hwpts\":[");
 		for (i = 0; i < n; i++) {
 			const struct row *r = &rows[i];
 
-			printf("%s{\"hwpt\":%llu,\"pid\":%u,\"comm\":", i ? "," : "",
-			       (unsigned long long)r->hwpt, r->s.pid);
+			printf("%s{\"hwpt\":%llu,\"ctx\":%llu,\"pid\":%u,\"comm\":", i ? "," : "",
+			       (unsigned long long)r->hwpt, (unsigned long long)r->ctx, r->s.pid);
 			json_str(r->s.comm, sizeof(r->s.comm));
 			printf(",\"dirty_pages\":%llu,\"dirty_bytes\":%llu,\"dirty_pages_s\":%.3f,"
 			       "\"dirty_mb_s\":%.6f,\"harvests\":%llu,\"harvests_s\":%.3f,"
 			       "\"scans\":%llu,\"errors\":%llu,\"lat_avg_us\":%.1f,"
 			       "\"lat_p50_us\":%llu,\"lat_p99_us\":%llu,\"bitmap_bytes\":%llu,"
 			       "\"cleared\":%llu,\"leaves\":%llu,\"runs\":%llu,\"inv\":%llu,"
-			       "\"inv_domain\":%llu,\"inv_bytes\":%llu,\"hist\":",
+			       "\"inv_domain\":%llu,\"inv_bytes\":%llu,\"walks\":%llu,"
+			       "\"walk_bytes\":%llu,\"track_on\":%llu,\"track_off\":%llu,\"hist\":",
 			       r->s.dirty_pages, r->s.dirty_bytes, r->s.dirty_pages / secs,
 			       r->s.dirty_bytes / MiB / secs, r->s.harvests, r->s.harvests / secs,
 			       r->s.scans, r->s.errors,
 			       r->s.harvests ? r->s.lat_sum_ns / 1e3 / r->s.harvests : 0.0,
 			       hist_pct(r->s.hist, 0.5), hist_pct(r->s.hist, 0.99),
 			       r->s.bitmap_bytes, r->s.cleared, r->s.leaves, r->s.runs,
-			       r->s.inv, r->s.inv_domain, r->s.inv_bytes);
+			       r->s.inv, r->s.inv_domain, r->s.inv_bytes, r->s.walks,
+			       r->s.walk_bytes, r->s.track_on, r->s.track_off);
 			json_hist(r->s.hist);
 			printf("}");
 		}
@@ -563,8 +505,10 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 		json_hist(t.hist);
 		printf(",\"ranges\":[");
 		for (i = 0; i < nr_ranges; i++)
-			printf("%s{\"hwpt\":%llu,\"iova\":%llu,\"end\":%llu,\"bytes\":%llu,\"runs\":%llu}",
+			printf("%s{\"hwpt\":%llu,\"ctx\":%llu,\"iova\":%llu,\"end\":%llu,"
+			       "\"bytes\":%llu,\"runs\":%llu}",
 			       i ? "," : "", (unsigned long long)rangev[i].hwpt,
+			       (unsigned long long)rangev[i].ctx,
 			       (unsigned long long)(rangev[i].bucket << shift),
 			       (unsigned long long)((rangev[i].bucket + 1) << shift),
 			       (unsigned long long)rangev[i].v.bytes,
@@ -578,8 +522,8 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 		printf("\033[H\033[2J");
 	if (env.timestamp)
 		printf("%s ", tbuf);
-	printf("iodirty: %u HWPTs, %.0f dirty pages/s, %.2f MB/s, %.1f harvests/s, "
-	       "%llu inv, drops %llu\n", nr_rows, t.dirty_pages / secs,
+	printf("%s: %u HWPTs, %.0f dirty pages/s, %.2f MB/s, %.1f harvests/s, "
+	       "%llu inv, drops %llu\n", top_src_name(src), nr_rows, t.dirty_pages / secs,
 	       t.dirty_bytes / MiB / secs, t.harvests / secs, (unsigned long long)t.inv,
 	       b->drops_hwpt + b->drops_range + rec_drops + b->drops_thread);
 	printf("%6s %7s %-16s %10s %8s %7s %7s %7s %10s %9s %7s %9s\n", "HWPT", "PID",
@@ -588,8 +532,8 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 	for (i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 
-		printf("%6llu %7u %-16.16s %10.0f %8.2f %7.1f %7llu %7llu %10llu %9llu %7llu %9llu\n",
-		       (unsigned long long)r->hwpt, r->s.pid, r->s.comm,
+		printf("%6s %7u %-16.16s %10.0f %8.2f %7.1f %7llu %7llu %10llu %9llu %7llu %9llu\n",
+		       row_name(r->hwpt, r->ctx), r->s.pid, r->s.comm,
 		       r->s.dirty_pages / secs, r->s.dirty_bytes / MiB / secs,
 		       r->s.harvests / secs, hist_pct(r->s.hist, 0.5),
 		       hist_pct(r->s.hist, 0.99), r->s.bitmap_bytes, r->s.cleared,
@@ -602,8 +546,8 @@ static void print_interval(double secs, const char *tbuf, __u64 realtime_ns)
 	if (env.ranges) {
 		printf("\n%6s %18s %18s %10s %8s\n", "HWPT", "IOVA", "END", "KiB", "RUNS");
 		for (i = 0; i < nr_ranges; i++)
-			printf("%6llu %#18llx %#18llx %10llu %8llu\n",
-			       (unsigned long long)rangev[i].hwpt,
+			printf("%6s %#18llx %#18llx %10llu %8llu\n",
+			       row_name(rangev[i].hwpt, rangev[i].ctx),
 			       (unsigned long long)(rangev[i].bucket << shift),
 			       (unsigned long long)((rangev[i].bucket + 1) << shift),
 			       (unsigned long long)rangev[i].v.bytes >> 10,
@@ -628,7 +572,10 @@ static int load_and_attach(void)
 	obj->rodata->targ_ranges = env.ranges > 0;
 	obj->rodata->targ_granule_shift = __builtin_ctzll(env.granule);
 	obj->rodata->targ_record = env.record != NULL;
+	obj->rodata->targ_break_runs = env.break_runs;
 	err = bpf_map__set_max_entries(obj->maps.events, env.record ? env.ring_size : 4096);
+	if (!err)
+		err = top_prepare(obj->obj, src, env.verbose);
 	if (!err)
 		err = iodirty_top_bpf__load(obj);
 	if (err) {
@@ -644,13 +591,7 @@ static int load_and_attach(void)
 		fprintf(stderr, "iodirty-top: the kernel cannot mmap BPF global data (needs >= 5.7)\n");
 		return -EOPNOTSUPP;
 	}
-	err = iodirty_top_bpf__attach(obj);
-	if (err) {
-		fprintf(stderr, "iodirty-top: attaching to iodirty's tracepoints: %s\n",
-			strerror(-err));
-		return err;
-	}
-	return 0;
+	return top_attach(obj->obj, src, env.verbose);
 }
 
 int main(int argc, char **argv)
@@ -679,7 +620,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	err = probe_source();
+	env.break_runs = getenv("IODIRTY_TOP_BREAK_RUNS") &&
+			 !strcmp(getenv("IODIRTY_TOP_BREAK_RUNS"), "1");
+	err = top_probe(env.source, env.verbose, &src);
 	if (!err)
 		err = load_and_attach();
 	if (!err && env.record) {
@@ -688,7 +631,9 @@ int main(int argc, char **argv)
 		if (env.hwpt)
 			snprintf(comment, sizeof(comment), "iodirty-top --hwpt %llu", env.hwpt);
 		rec_mono_start = mono_ns();
-		err = iodirty_rec_create(env.record, IODIRTY_REC_SRC_IODIRTY, comment, &rec_w);
+		err = iodirty_rec_create(env.record, src == TOP_SRC_IOMMUFD ?
+					 IODIRTY_REC_SRC_IOMMUFD : IODIRTY_REC_SRC_IODIRTY,
+					 comment, &rec_w);
 		if (err)
 			fprintf(stderr, "iodirty-top: --record %s: %s\n", env.record, strerror(-err));
 		if (!err) {
@@ -703,7 +648,7 @@ int main(int argc, char **argv)
 		goto out;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "Tracing iodirty harvests... Hit Ctrl-C to end.\n");
+	fprintf(stderr, "Tracing %s harvests... Hit Ctrl-C to end.\n", top_src_name(src));
 
 	start = last = mono_ns();
 	deadline = start;
@@ -784,11 +729,14 @@ out:
 		}
 		if (env.verbose)
 			fprintf(stderr, "iodirty-top: recorded %llu records, %llu ring drops, "
-				"%llu scan ends skipped\n", (unsigned long long)rec_records,
+				"%llu refused, %llu scan ends skipped\n",
+				(unsigned long long)rec_records,
 				(unsigned long long)(rec_drops + obj->bss->drops_ring[0] +
 						     obj->bss->drops_ring[1]),
+				(unsigned long long)rec_rejected,
 				(unsigned long long)rec_scans_skipped);
 	}
+	top_detach();
 	iodirty_top_bpf__destroy(obj);
 	free(rangev);
 	return err || rec_err ? 1 : 0;

@@ -19,8 +19,14 @@
 #define TOP_RUN_BUCKETS	64	/* buckets one dirty run is split into */
 #define TOP_COMM_LEN	16
 
+/*
+ * A row: iodirty's domain ID (ctx 0), or for the iommufd source the HWPT
+ * ID together with the iommufd context (struct iommufd_ctx *, one per
+ * open /dev/iommu) it belongs to: HWPT IDs are per context.
+ */
 struct top_key {
 	__u64 hwpt;
+	__u64 ctx;
 	__u32 gen;
 	__u32 __pad;
 };
@@ -40,6 +46,10 @@ struct top_stats {
 	__u64 inv_domain;	/* ... of the whole domain */
 	__u64 inv_bytes;	/* bytes of the range invalidations */
 	__u64 lat_sum_ns;	/* harvest_begin .. harvest_end */
+	__u64 walks;		/* iommufd: vendor read_and_clear_dirty calls */
+	__u64 walk_bytes;	/* ... IOVA bytes they walked */
+	__u64 track_on;		/* iommufd: SET_DIRTY_TRACKING enable (ok) */
+	__u64 track_off;	/* ... disable */
 	__u32 pid;		/* the last harvester (tgid) */
 	char comm[TOP_COMM_LEN];
 	__u32 hist[TOP_MAX_SLOTS];	/* latency, bucket i: [2^i, 2^(i+1)) us */
@@ -47,6 +57,7 @@ struct top_stats {
 
 struct top_range_key {
 	__u64 hwpt;
+	__u64 ctx;
 	__u64 bucket;		/* iova >> granule_shift */
 	__u32 gen;
 	__u32 __pad;
@@ -61,6 +72,8 @@ struct top_range_val {
 struct top_tstate {
 	__u64 ts;
 	__u64 hwpt;
+	__u64 ctx;		/* iommufd source; 0 for iodirty */
+	__u64 dirty_bytes;	/* iommufd: iova_bitmap_set bytes so far */
 	__u64 iova, length, page_size;
 	__u32 flags;
 	__u32 tgid;
@@ -82,5 +95,17 @@ struct top_event {
 	__u32 gen;		/* generation it was counted in */
 	__u32 __pad;
 };
+
+/*
+ * iommufd source: how many vendor read_and_clear_dirty and iotlb_sync
+ * functions can be attached at once (fentry programs whose target is set
+ * at load time, tools/iodirty-top/top_source.c).
+ */
+#define TOP_NR_WALK	6
+#define TOP_NR_SYNC	4
+
+/* flags of IOMMU_HWPT_GET_DIRTY_BITMAP / SET_DIRTY_TRACKING (UAPI) */
+#define TOP_GET_DIRTY_NO_CLEAR	(1U << 0)
+#define TOP_TRACKING_ENABLE	(1U << 0)
 
 #endif /* __IODIRTY_TOP_H */

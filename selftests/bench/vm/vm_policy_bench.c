@@ -15,6 +15,12 @@
  *     region, both with the kernel's default 2 MiB regions: leaf PTEs
  *     visited and scan wall time (ratios), and the oracle's missed pages
  *     (OR of every exported chunk + a final FULL scan + GET) must be 0.
+ *  4. tracer cost: the harvest of 1. with no tracer, with iodirty-top
+ *     attached (iodirty source, -j 1) and with iodirty-top --record,
+ *     interleaved blocks in the same run, medians and ratios; the
+ *     difference per GET divided by the GET's dirty runs (64) is the
+ *     per-event cost (each run is one iodirty_dirty_run event; begin, end
+ *     and flush add 2-3 more per GET).
  *
  * Prints a table and a JSON object between BENCHVM-JSON-BEGIN/END lines.
  * Under TCG every absolute number is meaningless for real hardware; only
@@ -27,8 +33,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/iommufd.h>
 #include <linux/iodirty.h>
 #include <bpf/libbpf.h>
@@ -242,6 +250,77 @@ static void bench_harvest(struct policy_bench_bpf *skel, double *none_us,
 	*pol_us = median(b, nb) * 1e6;
 }
 
+/* ---- 4. tracer cost ---------------------------------------------------- */
+
+#define TREPS 10
+#define TBLOCKS 9	/* none, top, top --record; three times */
+
+/* iodirty-top in the background until it traces (its stderr says so) */
+static pid_t top_start(bool record)
+{
+	char *argv[] = { "/opt/iodirty/iodirty-top", "-j", "1", record ? "--record" : NULL,
+			 "/tmp/bench-top.rec", NULL };
+	double end = now() + 120;
+	pid_t pid = fork();
+	char line[256];
+
+	if (!pid) {
+		int o = open("/dev/null", O_WRONLY), e = open("/tmp/bench-top.err",
+			      O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CHECK(pid);
+	while (now() < end) {
+		FILE *f = fopen("/tmp/bench-top.err", "r");
+		bool up = false;
+
+		while (f && fgets(line, sizeof(line), f))
+			up |= !strncmp(line, "Tracing", 7);
+		if (f)
+			fclose(f);
+		if (up)
+			return pid;
+		usleep(50000);
+	}
+	fprintf(stderr, "vm_policy_bench: iodirty-top did not start\n");
+	exit(1);
+}
+
+static void top_stop(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "vm_policy_bench: iodirty-top failed (status %#x)\n", st);
+		exit(1);
+	}
+}
+
+static void bench_tracer(double us[3])
+{
+	double v[3][TREPS * TBLOCKS / 3];
+	int n[3] = {}, blk, i;
+
+	harvest_once();
+	for (blk = 0; blk < TBLOCKS; blk++) {
+		int m = blk % 3;
+		pid_t pid = m ? top_start(m == 2) : 0;
+
+		for (i = 0; i < TREPS; i++)
+			v[m][n[m]++] = harvest_once();
+		if (pid)
+			top_stop(pid);
+	}
+	for (i = 0; i < 3; i++)
+		us[i] = median(v[i], n[i]) * 1e6;
+}
+
 /* ---- 2. export rate --------------------------------------------------- */
 
 struct chunk_stats {
@@ -360,7 +439,7 @@ int main(int argc, char **argv)
 	struct chunk_stats cs = {};
 	struct ring_buffer *rb;
 	struct bpf_link *link;
-	double none_us, pol_us, rate;
+	double none_us, pol_us, rate, tr_us[3];
 	__u64 recs, ms, mf, ws, wf, sl, fl;
 	double st_s, st_f, sm_s, sm_f;	/* scan wall time: total, median */
 	int ret;
@@ -398,6 +477,10 @@ int main(int argc, char **argv)
 	bpf_link__destroy(link);
 	teardown();
 
+	setup(2048);	/* the harvest of 1., no policy */
+	bench_tracer(tr_us);
+	teardown();
+
 	setup(16384);	/* 64 MiB: 32 regions of 2 MiB */
 	link = bpf_map__attach_struct_ops(skel->maps.bench_ops);
 	if (!link)
@@ -421,6 +504,14 @@ int main(int argc, char **argv)
 	       (unsigned long long)mf, (unsigned long long)ms, "-");
 	printf("%-44s %14llu %14llu %8s\n", "zipf: pages written", (unsigned long long)wf,
 	       (unsigned long long)ws, "-");
+	printf("%-44s %14.1f %14.1f %8.3f\n", "GET 8MiB 25%: no tracer / iodirty-top (us)",
+	       tr_us[0], tr_us[1], tr_us[1] / tr_us[0]);
+	printf("%-44s %14.1f %14.1f %8.3f\n", "GET 8MiB 25%: no tracer / top --record (us)",
+	       tr_us[0], tr_us[2], tr_us[2] / tr_us[0]);
+	printf("%-44s %14s %14.3f %8s\n", "tracer cost per dirty run (us, 64 per GET)", "-",
+	       (tr_us[1] - tr_us[0]) / 64, "-");
+	printf("%-44s %14s %14.3f %8s\n", "... with --record (us)", "-",
+	       (tr_us[2] - tr_us[0]) / 64, "-");
 	printf("# export: %llu records, %llu chunk pages decoded, truncated runs %llu, drops %llu, sample skips %llu\n",
 	       (unsigned long long)recs, (unsigned long long)cs.pages,
 	       (unsigned long long)skel->bss->truncated,
@@ -438,12 +529,17 @@ int main(int argc, char **argv)
 	       "  \"zipf_scan_us_total_full\": %.1f,\n  \"zipf_scan_us_total_sampled\": %.1f,\n"
 	       "  \"zipf_scan_us_median_full\": %.1f,\n  \"zipf_scan_us_median_sampled\": %.1f,\n"
 	       "  \"zipf_scan_time_sampled_full_ratio\": %.4f,\n"
-	       "  \"zipf_missed_full\": %llu,\n  \"zipf_missed_sampled\": %llu\n}\n"
+	       "  \"zipf_missed_full\": %llu,\n  \"zipf_missed_sampled\": %llu,\n"
+	       "  \"tracer_harvest_us_none\": %.1f,\n  \"tracer_harvest_us_top\": %.1f,\n"
+	       "  \"tracer_harvest_us_record\": %.1f,\n"
+	       "  \"tracer_top_ratio\": %.4f,\n  \"tracer_record_ratio\": %.4f,\n"
+	       "  \"tracer_us_per_run_top\": %.3f,\n  \"tracer_us_per_run_record\": %.3f\n}\n"
 	       "BENCHVM-JSON-END\n", tcg, none_us, pol_us, pol_us / none_us,
 	       (unsigned long long)recs, rate, (unsigned long long)fl,
 	       (unsigned long long)sl, (double)sl / fl, st_f, st_s, sm_f, sm_s,
 	       st_s / st_f, (unsigned long long)mf,
-	       (unsigned long long)ms);
+	       (unsigned long long)ms, tr_us[0], tr_us[1], tr_us[2], tr_us[1] / tr_us[0],
+	       tr_us[2] / tr_us[0], (tr_us[1] - tr_us[0]) / 64, (tr_us[2] - tr_us[0]) / 64);
 	ret = ms || mf || skel->bss->truncated || skel->bss->drops;
 	if (ret)
 		printf("# FAIL: missed pages or lost export records\n");
