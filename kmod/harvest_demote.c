@@ -103,6 +103,30 @@ static u64 demote_range(struct iodirty_hwpt *hwpt, u64 start, u64 end,
 	return n;
 }
 
+/*
+ * Demote the 2 MiB leaves of [start, end) that lie in mapped areas.  The
+ * walk goes over the IOAS's areas (stable: the caller holds the rwsem for
+ * write), not over the request, so a policy asking for the whole IOVA
+ * space costs what is mapped, not 2^27 probes of holes under a write lock
+ * that DMA and harvests wait for.  Phantom areas mapped with leaves larger
+ * than 2 MiB have nothing to demote.
+ */
+static u64 demote_request(struct iodirty_hwpt *hwpt, u64 start, u64 end,
+			  bool flush)
+{
+	struct iodirty_area *a;
+	u64 n = 0;
+
+	list_for_each_entry(a, &hwpt->ioas->areas, node) {
+		u64 s = max(start, a->iova), e = min(end, a->iova + a->length);
+
+		if (s >= e || (a->phantom_page && a->phantom_pgsize > DEMOTE_SIZE))
+			continue;
+		n += demote_range(hwpt, s, e, flush);
+	}
+	return n;
+}
+
 /**
  * iodirty_harvest_demote - carry out the demotions a harvest's policy asked for
  * @b: the batch, after iodirty_batch_finish(); its requests are consumed
@@ -121,8 +145,8 @@ void iodirty_harvest_demote(struct iodirty_flush_batch *b)
 		goto out;
 	down_write(&hwpt->ioas->rwsem);
 	for (i = 0; i < b->nr_demote; i++)
-		n += demote_range(hwpt, b->demote_start[i], b->demote_end[i],
-				  flush);
+		n += demote_request(hwpt, b->demote_start[i], b->demote_end[i],
+				    flush);
 	up_write(&hwpt->ioas->rwsem);
 	atomic64_add(n, &iodirty_stats[IODIRTY_STAT_DEMOTES]);
 out:
