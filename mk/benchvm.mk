@@ -5,7 +5,9 @@
 #
 #   bench-vm     boot the VM, run vm_policy_bench: harvest cost with a
 #                policy vs none, ring-buffer export rate, sampling vs full
-#                scans on a zipf workload (ratios; TCG caveat printed);
+#                scans on a zipf workload, the harvest with iodirty-top
+#                attached (and with --record) vs none, side by side in
+#                the same run (ratios; TCG caveat printed);
 #                writes $(BUILD)/bench-vm.json
 #
 # The binary is static (libbpf, policy_bench skeleton) and lands in

@@ -17,10 +17,19 @@
 
 /* ---- processes ------------------------------------------------------- */
 
-/* fork + exec @argv with stdout/stderr into @out/@err; the pid or -1 */
+/*
+ * fork + exec @argv with stdout/stderr into @out/@err; the pid or -1.
+ * The files are removed first, in the parent: otherwise a caller waiting
+ * for a line in @err could find it in the previous run's file before the
+ * child has truncated it.
+ */
 static inline pid_t tr_spawn(char *const argv[], const char *out, const char *err)
 {
-	pid_t pid = fork();
+	pid_t pid;
+
+	unlink(out);
+	unlink(err);
+	pid = fork();
 
 	if (pid)
 		return pid;

@@ -261,8 +261,12 @@ static pid_t top_start(bool record)
 	char *argv[] = { "/opt/iodirty/iodirty-top", "-j", "1", record ? "--record" : NULL,
 			 "/tmp/bench-top.rec", NULL };
 	double end = now() + 120;
-	pid_t pid = fork();
 	char line[256];
+	pid_t pid;
+
+	/* not the previous top's "Tracing" line: the child truncates it only later */
+	unlink("/tmp/bench-top.err");
+	pid = fork();
 
 	if (!pid) {
 		int o = open("/dev/null", O_WRONLY), e = open("/tmp/bench-top.err",
@@ -292,12 +296,17 @@ static pid_t top_start(bool record)
 
 static void top_stop(pid_t pid)
 {
-	int st;
+	int st = 0;
 
 	kill(pid, SIGINT);
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "vm_policy_bench: iodirty-top failed (status %#x)\n", st);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		char line[256];
+		FILE *f = fopen("/tmp/bench-top.err", "r");
+
+		fprintf(stderr, "vm_policy_bench: iodirty-top failed (status %#x, %s); it said:\n",
+			st, strerror(errno));
+		while (f && fgets(line, sizeof(line), f))
+			fputs(line, stderr);
 		exit(1);
 	}
 }

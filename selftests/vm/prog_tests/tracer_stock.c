@@ -97,12 +97,13 @@ static bool parse_fd(const char *path, unsigned int hwpt, struct fd_sum *o)
 		c = tr_jget(j, "source");
 		if (c && c->type == TJ_STR)
 			snprintf(o->source, sizeof(o->source), "%s", c->str);
-		d = tr_jget(j, "drops");
+		d = tr_jget(j, "drops");	/* since start: any non-zero is a drop */
 		for (k = d ? d->kids : NULL; k; k = k->next)
 			if (strcmp(k->key, "runs_unlabelled"))
 				o->drops += k->num;
-		o->records += tr_jnum(tr_jget(j, "record"), "records");
-		o->rejected += tr_jnum(tr_jget(j, "record"), "rejected");
+		/* totals since start: the last line's */
+		o->records = tr_jnum(tr_jget(j, "record"), "records");
+		o->rejected = tr_jnum(tr_jget(j, "record"), "rejected");
 		h = tr_jget(j, "hwpts");
 		for (k = h ? h->kids : NULL; k; k = k->next) {
 			if (tr_jnum(k, "hwpt") != hwpt)
